@@ -1,0 +1,77 @@
+import { cdk8s, javascript } from 'projen';
+
+const project = new cdk8s.ConstructLibraryCdk8s({
+  name: 'cdk8s-airflow',
+  description: 'Typed cdk8s constructs that deploy Apache Airflow 2.10+ and 3.x on Kubernetes.',
+  author: 'cdk8s-airflow developers',
+  authorAddress: 'dev@cdk8s-airflow.invalid',
+  repositoryUrl: 'https://github.com/cdk8s-airflow/cdk8s-airflow.git',
+  defaultReleaseBranch: 'main',
+  keywords: ['cdk8s', 'kubernetes', 'airflow', 'apache-airflow', 'constructs'],
+  cdk8sVersion: '2.70.106',
+  constructsVersion: '10.8.1',
+  jsiiVersion: '~6.0.0',
+  typescriptVersion: '~6.0.3',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  jest: false,
+  github: false,
+  integrationTestAutoDiscover: false,
+  peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  devDeps: [
+    'cdk8s-plus-28@^2.5.6',
+    'cdk8s-cli@^2.207.60',
+    'vitest@^4.1.12',
+    'ajv@^8.20.0',
+    'yaml@^2.9.1',
+  ],
+  gitignore: ['/manifests/', '/bench/results.json', '/.vitest-report.json'],
+});
+
+// unit tests run with vitest; `npm test` is the one command that checks everything.
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check tests and examples (vitest does not type-check).',
+  steps: [
+    { exec: 'tsc --noEmit -p test/tsconfig.json' },
+    { exec: 'tsc --noEmit -p examples/tsconfig.json' },
+  ],
+});
+const apiDrift = project.addTask('check-api-md', {
+  description: 'Fail when the generated API.md differs from the committed one.',
+  exec: 'node scripts/check-api-md.js',
+});
+project.testTask.reset();
+project.testTask.spawn(project.compileTask); // jsii compile + docgen (post-compile)
+project.testTask.spawn(project.postCompileTask);
+project.testTask.spawn(typecheck);
+project.testTask.exec('vitest run --update=false', { receiveArgs: true });
+project.testTask.spawn(project.tasks.tryFind('eslint')!);
+project.testTask.spawn(apiDrift);
+project.addTask('test:update', { exec: 'vitest run -u' });
+project.tasks.tryFind('test:watch')?.reset('vitest');
+
+project.addTask('quickstart', {
+  description: 'Synthesize examples/quickstart.ts into dist/ (kubectl apply -f dist/).',
+  exec: 'cdk8s synth',
+});
+project.addTask('bench', {
+  description: 'Measure synth speed, scaling and idle footprint (writes bench/results.json).',
+  exec: 'ts-node -P examples/tsconfig.json bench/bench.ts',
+  receiveArgs: true,
+});
+
+project.npmignore?.exclude('/vitest.config.mts', '/examples/', '/bench/', '/scripts/', '/coverage/', '/test-reports/', '/cdk8s.yaml', '/.ci/', '/NOTES.md');
+project.eslint?.addLintPattern('examples');
+project.eslint?.addLintPattern('bench');
+
+new javascript.TypescriptConfig(project, {
+  fileName: 'examples/tsconfig.json',
+  extends: javascript.TypescriptConfigExtends.fromPaths(['../tsconfig.json']),
+  include: ['../examples/**/*.ts', '../bench/**/*.ts'],
+  compilerOptions: { noEmit: true, rootDir: '..' },
+});
+
+// `npm ci` fails with unrs-resolver 1.13 here: the registry lacks its non-Linux optional binaries.
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
+project.synth();

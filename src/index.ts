@@ -1,5 +1,19 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './version';
+export * from './config/airflow-config';
+export * from './dags/dag-source';
+export * from './pod/airflow-pod-recipe';
+export * from './pod/placement';
+export * from './secrets/generated-secret';
+export * from './secrets/secret-generator-job';
+export * from './database/metadata-database';
+export * from './database/embedded-postgres';
+export * from './database/migrations';
+export * from './components/airflow-component';
+export * from './components/web-ui';
+export * from './components/scheduler';
+export * from './components/api-server';
+export * from './components/webserver';
+export * from './components/triggerer';
+export * from './components/dag-processor';
+export * from './executors/kubernetes-executor';
+export * from './deployment';

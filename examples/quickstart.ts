@@ -1,0 +1,26 @@
+import { App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { AirflowDeployment } from '../src';
+
+/**
+ * The quick start: Airflow 3 with the KubernetesExecutor, an embedded PostgreSQL, generated secrets and
+ * Airflow's example DAGs. `npm run quickstart` writes it to dist/; apply it with `kubectl apply -f dist/`.
+ */
+export class QuickstartChart extends Chart {
+  public readonly airflow: AirflowDeployment;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id, { namespace: 'airflow' });
+    this.airflow = new AirflowDeployment(this, 'Airflow', {
+      loadExamples: true,
+      // no login in the quick start: everyone is admin. Use a real auth manager in production.
+      settings: { 'core.simple_auth_manager_all_admins': 'True' },
+    });
+  }
+}
+
+if (require.main === module) {
+  const app = new App();
+  new QuickstartChart(app, 'quickstart');
+  app.synth();
+}

@@ -1,0 +1,52 @@
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { AirflowComponent, AirflowComponentOptions, AirflowComponentProps, AirflowComponentSpec } from './airflow-component';
+
+/** The port the API server and the webserver listen on. */
+export const WEB_PORT = 8080;
+
+/**
+ * Options for the web UI components (`AirflowApiServer`, `AirflowWebserver`).
+ */
+export interface AirflowWebOptions extends AirflowComponentOptions {
+  /**
+   * The type of the Service in front of the pods.
+   *
+   * @default kplus.ServiceType.CLUSTER_IP
+   */
+  readonly serviceType?: kplus.ServiceType;
+}
+
+/**
+ * Props for the web UI components.
+ */
+export interface AirflowWebProps extends AirflowWebOptions, AirflowComponentProps {}
+
+/**
+ * A component serving HTTP on port 8080 behind a Service: the Airflow 3 API server or the Airflow 2 webserver.
+ *
+ * The spec's ports, probes and strategy are replaced by the web ones (HTTP probes on `healthPath`).
+ */
+export abstract class AirflowWebComponent extends AirflowComponent {
+  /** The Service in front of the pods (port 8080, named `http`). */
+  public readonly service: kplus.Service;
+
+  protected constructor(scope: Construct, id: string, props: AirflowWebProps, spec: AirflowComponentSpec, healthPath: string) {
+    const probe = (options: kplus.ProbeOptions) => kplus.Probe.fromHttpGet(healthPath, { port: WEB_PORT, ...options });
+    super(scope, id, props, {
+      ...spec,
+      ports: [{ name: 'http', number: WEB_PORT }],
+      liveness: probe({ initialDelaySeconds: Duration.seconds(15), timeoutSeconds: Duration.seconds(5), failureThreshold: 5, periodSeconds: Duration.seconds(10) }),
+      readiness: probe({ initialDelaySeconds: Duration.seconds(15), timeoutSeconds: Duration.seconds(5), failureThreshold: 5, periodSeconds: Duration.seconds(10) }),
+      startup: probe({ timeoutSeconds: Duration.seconds(20), failureThreshold: 12, periodSeconds: Duration.seconds(10) }),
+      // never drop the last ready replica during a rollout.
+      strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
+    });
+    this.service = new kplus.Service(this, 'Service', {
+      type: props.serviceType ?? kplus.ServiceType.CLUSTER_IP,
+      ports: [{ name: 'http', port: WEB_PORT, targetPort: WEB_PORT }],
+      selector: this.deployment,
+    });
+  }
+}

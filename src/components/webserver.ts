@@ -1,0 +1,36 @@
+import { Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { cpuAndMemory } from '../pod/security';
+import { AirflowWebComponent, AirflowWebOptions, AirflowWebProps } from './web-ui';
+
+/**
+ * Options for `AirflowWebserver`.
+ */
+export interface AirflowWebserverOptions extends AirflowWebOptions {}
+
+/**
+ * Props for `AirflowWebserver`.
+ */
+export interface AirflowWebserverProps extends AirflowWebProps {}
+
+/**
+ * The Airflow 2 webserver (`airflow webserver`), probed on `/health`.
+ *
+ * It reads serialized DAGs from the database and needs no DAG files. Default resources: 250m CPU,
+ * 1Gi memory request, 2Gi memory limit.
+ */
+export class AirflowWebserver extends AirflowWebComponent {
+  constructor(scope: Construct, id: string, props: AirflowWebserverProps) {
+    const version = props.recipe.version;
+    if (version.isAirflow3) {
+      throw new Error(`AirflowWebserver runs on Airflow 2 only, but the recipe uses Airflow ${version.version}: use AirflowApiServer on Airflow 3`);
+    }
+    super(scope, id, props, {
+      component: 'webserver',
+      args: ['airflow', 'webserver'],
+      dags: false,
+      resources: cpuAndMemory(250, 1024, 2048),
+      terminationGracePeriod: Duration.seconds(30),
+    }, '/health');
+  }
+}

@@ -1,0 +1,221 @@
+import { Lazy } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { shortHash } from '../utils/hash';
+import { AirflowVersion } from '../version';
+
+/**
+ * Props for `AirflowConfig`.
+ */
+export interface AirflowConfigProps {
+  /**
+   * The Airflow release the configuration is written for.
+   *
+   * @default AirflowVersion.DEFAULT
+   */
+  readonly version?: AirflowVersion;
+
+  /**
+   * Settings written to `airflow.cfg`, keyed `section.key`, e.g. `{ 'core.parallelism': '64' }`.
+   *
+   * They override the library's defaults, except for the keys the library owns (executor, DAG folder,
+   * database connection, ...), which are set through their own props.
+   *
+   * @default - only the library's defaults.
+   */
+  readonly settings?: { [sectionDotKey: string]: string };
+}
+
+/**
+ * An Airflow setting whose value comes from a Kubernetes Secret.
+ */
+export interface AirflowSecretSetting {
+  /** The `airflow.cfg` section, e.g. `core`. */
+  readonly section: string;
+  /** The key inside the section, e.g. `fernet_key`. */
+  readonly key: string;
+  /** The Secret and key that hold the value. */
+  readonly value: kplus.SecretValue;
+}
+
+/**
+ * A file of the config ConfigMap other than `airflow.cfg`.
+ */
+export interface AirflowConfigFile {
+  /** The key in the ConfigMap. */
+  readonly fileName: string;
+  /** Where Airflow containers see it. */
+  readonly mountPath: string;
+}
+
+interface OwnedKey {
+  readonly value: string;
+  readonly prop: string;
+}
+
+/**
+ * `airflow.cfg` as a typed model, rendered into a ConfigMap that every Airflow container mounts read-only.
+ *
+ * Plain settings land in the ConfigMap; sensitive settings are never written there: they become
+ * `AIRFLOW__SECTION__KEY` environment variables that reference a Secret (`setSecret`). The rendered
+ * file is deterministic (sections and keys in alphabetical order), and `checksum` changes whenever it
+ * changes, so pods that carry it as an annotation roll on every configuration change.
+ */
+export class AirflowConfig extends Construct {
+  /** The ConfigMap holding `airflow.cfg` (and any extra files added with `addFile`). */
+  public readonly configMap: kplus.ConfigMap;
+  /** The Airflow release the configuration is written for. */
+  public readonly version: AirflowVersion;
+
+  private readonly owned = new Map<string, OwnedKey>();
+  private readonly defaults = new Map<string, string>();
+  private readonly userSettings = new Map<string, string>();
+  private readonly secrets = new Map<string, AirflowSecretSetting>();
+  private readonly files = new Map<string, { content: string; mountPath: string }>();
+  private readonly reserved = new Map<string, string>();
+
+  constructor(scope: Construct, id: string, props: AirflowConfigProps = {}) {
+    super(scope, id);
+    this.version = props.version ?? AirflowVersion.DEFAULT;
+    for (const [name, value] of Object.entries(props.settings ?? {})) {
+      const [section, key] = splitSetting(name, 'settings');
+      this.userSettings.set(`${section}.${key}`, value);
+    }
+    this.configMap = new kplus.ConfigMap(this, 'Resource');
+    this.configMap.addData('airflow.cfg', Lazy.any({ produce: () => this.render() }));
+    this.node.addValidation({ validate: () => this.validateOwnedKeys() });
+  }
+
+  /**
+   * Sets a default value; a user setting of the same `section.key` wins.
+   */
+  public setDefault(section: string, key: string, value: string): void {
+    this.defaults.set(`${section}.${key}`, value);
+  }
+
+  /**
+   * Sets a value the library owns: a user setting of the same key is an error that names `prop`.
+   *
+   * @param prop the construct prop users set instead, named in the error message.
+   */
+  public setOwned(section: string, key: string, value: string, prop: string): void {
+    this.owned.set(`${section}.${key}`, { value, prop });
+  }
+
+  /**
+   * Marks a key the library sets some other way (e.g. an environment variable from the downward API):
+   * nothing is written to `airflow.cfg`, and a user setting of the same key is an error that names `prop`.
+   */
+  public reserve(section: string, key: string, prop: string): void {
+    this.reserved.set(`${section}.${key}`, prop);
+  }
+
+  /**
+   * Sets a user value (same as an entry of the `settings` prop).
+   */
+  public set(section: string, key: string, value: string): void {
+    this.userSettings.set(`${section}.${key}`, value);
+  }
+
+  /**
+   * Sets a sensitive value from a Secret: it reaches containers as `AIRFLOW__SECTION__KEY` from a `secretKeyRef`.
+   *
+   * @param prop the construct prop users set instead, named when a user setting collides.
+   */
+  public setSecret(section: string, key: string, value: kplus.SecretValue, prop: string): void {
+    this.secrets.set(`${section}.${key}`, { section, key, value });
+    this.reserve(section, key, prop);
+  }
+
+  /**
+   * The value `airflow.cfg` will hold for `section.key`, if any.
+   */
+  public get(section: string, key: string): string | undefined {
+    const name = `${section}.${key}`;
+    return this.owned.get(name)?.value ?? this.userSettings.get(name) ?? this.defaults.get(name);
+  }
+
+  /**
+   * The settings that come from Secrets, in a stable order.
+   */
+  public get secretSettings(): AirflowSecretSetting[] {
+    return [...this.secrets.keys()].sort().map(name => this.secrets.get(name)!);
+  }
+
+  /**
+   * Adds another file to the ConfigMap (e.g. `webserver_config.py`) that every Airflow container mounts
+   * read-only at `mountPath`.
+   */
+  public addFile(fileName: string, mountPath: string, content: string): void {
+    if (fileName === 'airflow.cfg' || this.files.has(fileName)) {
+      throw new Error(`AirflowConfig.addFile: the config already has a file '${fileName}'`);
+    }
+    this.files.set(fileName, { content, mountPath });
+    this.configMap.addData(fileName, content);
+  }
+
+  /**
+   * The extra files and where Airflow containers mount them, in a stable order.
+   */
+  public get extraFiles(): AirflowConfigFile[] {
+    return [...this.files.keys()].sort().map(fileName => ({ fileName, mountPath: this.files.get(fileName)!.mountPath }));
+  }
+
+  /**
+   * The `airflow.cfg` text.
+   */
+  public render(): string {
+    const merged = new Map<string, string>([...this.defaults, ...this.userSettings]);
+    for (const [name, { value }] of this.owned) merged.set(name, value);
+    const sections = new Map<string, Array<[string, string]>>();
+    for (const [name, value] of merged) {
+      const [section, key] = splitSetting(name, 'settings');
+      if (!sections.has(section)) sections.set(section, []);
+      sections.get(section)!.push([key, value]);
+    }
+    const lines: string[] = [];
+    for (const section of [...sections.keys()].sort()) {
+      lines.push(`[${section}]`);
+      for (const [key, value] of sections.get(section)!.sort(([a], [b]) => a.localeCompare(b))) {
+        lines.push(`${key} = ${value}`);
+      }
+      lines.push('');
+    }
+    return lines.join('\n');
+  }
+
+  /**
+   * A hash of everything the configuration puts into a pod: `airflow.cfg`, extra files and the Secret references.
+   */
+  public get checksum(): string {
+    const secretRefs = this.secretSettings.map(s => `${s.section}.${s.key}=${s.value.secret.name}/${s.value.key}`);
+    const files = [...this.files.keys()].sort().map(f => `${f}\n${this.files.get(f)!.content}`);
+    return shortHash([this.render(), ...files, ...secretRefs].join('\n---\n'), 16);
+  }
+
+  private validateOwnedKeys(): string[] {
+    const errors: string[] = [];
+    const owners = new Map<string, string>([...this.reserved, ...[...this.owned].map(([name, o]) => [name, o.prop] as [string, string])]);
+    for (const [name, prop] of owners) {
+      if (this.userSettings.has(name)) {
+        errors.push(`Airflow setting '${name}' is managed by this library: set '${prop}' instead of overriding it in 'settings'`);
+      }
+    }
+    return errors;
+  }
+}
+
+/**
+ * The environment variable Airflow reads for `section.key`.
+ */
+export function airflowEnvName(section: string, key: string): string {
+  return `AIRFLOW__${section.toUpperCase()}__${key.toUpperCase()}`;
+}
+
+function splitSetting(name: string, prop: string): [string, string] {
+  const match = /^([a-z0-9_]+)\.([a-z0-9_]+)$/.exec(name);
+  if (!match) {
+    throw new Error(`'${prop}' keys must be 'section.key' in lower case (for example 'core.parallelism'), got '${name}'`);
+  }
+  return [match[1], match[2]];
+}

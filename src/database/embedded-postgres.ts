@@ -1,0 +1,113 @@
+import { Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
+import { GeneratedSecret, GeneratedValue } from '../secrets/generated-secret';
+
+/** uid and gid of the `postgres` user in the official Debian-based `postgres` image. */
+const POSTGRES_UID = 999;
+const PORT = 5432;
+
+/**
+ * Props for `EmbeddedPostgres`.
+ */
+export interface EmbeddedPostgresProps {
+  /**
+   * The PostgreSQL image (the official `postgres` image or one compatible with its entrypoint).
+   *
+   * @default 'postgres:17.5'
+   */
+  readonly image?: string;
+  /**
+   * Size of the data volume.
+   *
+   * @default Size.gibibytes(8)
+   */
+  readonly storage?: Size;
+  /**
+   * StorageClass of the data volume.
+   *
+   * @default - the cluster's default StorageClass.
+   */
+  readonly storageClassName?: string;
+  /**
+   * Resources of the PostgreSQL container.
+   *
+   * @default - 100m CPU, 256Mi memory request, 1Gi memory limit.
+   */
+  readonly resources?: kplus.ContainerResources;
+}
+
+/**
+ * A single-instance PostgreSQL for Airflow's metadata, for quick starts and tests.
+ *
+ * A StatefulSet of one pod running the official `postgres` image as its non-root `postgres` user with the
+ * restricted security context, a PersistentVolumeClaim for the data, a ClusterIP Service, and a Secret
+ * generated in the cluster that holds the password and the SQLAlchemy connection URL.
+ */
+export class EmbeddedPostgres extends Construct {
+  /** The StatefulSet. */
+  public readonly statefulSet: kplus.StatefulSet;
+  /** The Service Airflow connects to. */
+  public readonly service: kplus.Service;
+  /** The data volume claim. */
+  public readonly claim: kplus.PersistentVolumeClaim;
+  /** The generated Secret with keys `password` and `connection`. */
+  public readonly credentials: GeneratedSecret;
+  /** The SQLAlchemy connection URL. */
+  public readonly connection: kplus.SecretValue;
+
+  constructor(scope: Construct, id: string, props: EmbeddedPostgresProps = {}) {
+    super(scope, id);
+    this.claim = new kplus.PersistentVolumeClaim(this, 'Data', {
+      accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
+      storage: props.storage ?? Size.gibibytes(8),
+      storageClassName: props.storageClassName,
+      volumeMode: kplus.PersistentVolumeMode.FILE_SYSTEM,
+    });
+    this.service = new kplus.Service(this, 'Service', {
+      ports: [{ name: 'postgres', port: PORT, targetPort: PORT }],
+    });
+    this.credentials = new GeneratedSecret(this, 'Credentials', {
+      keys: [
+        { key: 'password', value: GeneratedValue.randomString(32) },
+        { key: 'connection', value: GeneratedValue.template(`postgresql://airflow:{password}@${this.service.name}:${PORT}/airflow`) },
+      ],
+    });
+    this.connection = this.credentials.valueOf('connection');
+
+    this.statefulSet = new kplus.StatefulSet(this, 'Resource', {
+      service: this.service,
+      replicas: 1,
+      automountServiceAccountToken: false,
+      serviceAccount: new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false }),
+      securityContext: { user: POSTGRES_UID, group: POSTGRES_UID, fsGroup: POSTGRES_UID, ensureNonRoot: true },
+      terminationGracePeriod: Duration.seconds(60),
+    });
+    this.statefulSet.podMetadata.addLabel('app.kubernetes.io/name', 'postgresql');
+    this.statefulSet.podMetadata.addLabel('app.kubernetes.io/component', 'metadata-database');
+    const probe = (failureThreshold: number) => kplus.Probe.fromCommand(['pg_isready', '-U', 'airflow', '-d', 'airflow', '-h', '127.0.0.1'], {
+      periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold,
+    });
+    const postgres = this.statefulSet.addContainer({
+      name: 'postgres',
+      image: props.image ?? 'postgres:17.5',
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      ports: [{ name: 'postgres', number: PORT }],
+      envVariables: {
+        POSTGRES_USER: kplus.EnvValue.fromValue('airflow'),
+        POSTGRES_DB: kplus.EnvValue.fromValue('airflow'),
+        POSTGRES_PASSWORD: kplus.EnvValue.fromSecretValue(this.credentials.valueOf('password')),
+        PGDATA: kplus.EnvValue.fromValue('/var/lib/postgresql/data/pgdata'),
+      },
+      resources: props.resources ?? cpuAndMemory(100, 256, 1024),
+      securityContext: restrictedContainerSecurityContext(POSTGRES_UID, POSTGRES_UID),
+      readiness: probe(3),
+      liveness: probe(6),
+      startup: probe(30),
+    });
+    postgres.mount('/var/lib/postgresql/data', kplus.Volume.fromPersistentVolumeClaim(this, 'DataVolume', this.claim, { name: 'data' }));
+    postgres.mount('/var/run/postgresql', kplus.Volume.fromEmptyDir(this, 'RunVolume', 'run'));
+    postgres.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp'));
+  }
+}

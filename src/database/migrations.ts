@@ -1,0 +1,66 @@
+import { Duration, Names } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { DagPodMode } from '../dags/dag-source';
+import { AirflowPodRecipe } from '../pod/airflow-pod-recipe';
+import { cpuAndMemory } from '../pod/security';
+import { shortHash } from '../utils/hash';
+
+/**
+ * Props for `AirflowMigrations`.
+ */
+export interface AirflowMigrationsProps {
+  /** The Airflow pod recipe (image, config, database connection). */
+  readonly recipe: AirflowPodRecipe;
+  /**
+   * Retries before the Job is marked failed.
+   *
+   * @default 6
+   */
+  readonly backoffLimit?: number;
+  /**
+   * Resources of the migration container.
+   *
+   * @default - 100m CPU, 512Mi memory request, 1Gi limit.
+   */
+  readonly resources?: kplus.ContainerResources;
+}
+
+/**
+ * The Job that runs `airflow db migrate`.
+ *
+ * No Helm hooks exist here: the Job's name carries a hash of the image it migrates to, so a new image gets
+ * a new Job (Jobs are immutable) and re-applying the same manifests changes nothing. Components wait for
+ * it in their `wait-for-airflow-migrations` init container, so applying everything at once (kubectl,
+ * Argo CD, Flux) converges without ordering.
+ */
+export class AirflowMigrations extends Construct {
+  /** The Job. */
+  public readonly job: kplus.Job;
+  /** The Job's ServiceAccount. */
+  public readonly serviceAccount: kplus.ServiceAccount;
+
+  constructor(scope: Construct, id: string, props: AirflowMigrationsProps) {
+    super(scope, id);
+    const recipe = props.recipe;
+    const backoffLimit = props.backoffLimit ?? 6;
+    if (!Number.isInteger(backoffLimit) || backoffLimit < 0) {
+      throw new Error(`'backoffLimit' of the migrations Job must be a whole number >= 0, got ${backoffLimit}`);
+    }
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false });
+    this.job = new kplus.Job(this, 'Resource', {
+      metadata: { name: Names.toDnsLabel(this, { extra: [shortHash(`${recipe.image}|${recipe.version.version}`)] }) },
+      serviceAccount: this.serviceAccount,
+      automountServiceAccountToken: false,
+      backoffLimit,
+      activeDeadline: Duration.hours(1),
+      securityContext: recipe.podSecurityContext,
+    });
+    const pod = recipe.bind(this, this.job, { mode: DagPodMode.TASK, dags: false, component: 'migrations', podMetadata: this.job.podMetadata });
+    pod.addAirflowContainer({
+      name: 'migrate',
+      args: ['airflow', 'db', 'migrate'],
+      resources: props.resources ?? cpuAndMemory(100, 512, 1024),
+    });
+  }
+}

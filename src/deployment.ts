@@ -1,0 +1,329 @@
+import { Names } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { AirflowApiServer, AirflowApiServerOptions } from './components/api-server';
+import { AirflowDagProcessor, AirflowDagProcessorOptions } from './components/dag-processor';
+import { AirflowScheduler, AirflowSchedulerOptions } from './components/scheduler';
+import { AirflowTriggerer, AirflowTriggererOptions } from './components/triggerer';
+import { AirflowWebComponent, WEB_PORT } from './components/web-ui';
+import { AirflowWebserver, AirflowWebserverOptions } from './components/webserver';
+import { AirflowConfig } from './config/airflow-config';
+import { IDagSource } from './dags/dag-source';
+import { EmbeddedPostgres } from './database/embedded-postgres';
+import { MetadataDatabase } from './database/metadata-database';
+import { AirflowMigrations } from './database/migrations';
+import { KubernetesExecutorConfig, KubernetesExecutorOptions } from './executors/kubernetes-executor';
+import { AIRFLOW_HOME, AirflowPodRecipe } from './pod/airflow-pod-recipe';
+import { GeneratedSecret, GeneratedSecretKey, GeneratedValue } from './secrets/generated-secret';
+import { SecretGeneratorJob } from './secrets/secret-generator-job';
+import { AirflowVersion } from './version';
+
+/**
+ * Airflow's own secrets. Each one not given is generated inside the cluster once (never at synth).
+ */
+export interface AirflowSecretsOptions {
+  /**
+   * `[core] fernet_key`, which encrypts connections and variables in the database.
+   *
+   * @default - generated in the cluster.
+   */
+  readonly fernetKey?: kplus.SecretValue;
+  /**
+   * Airflow 3 `[api] secret_key`, shared by all components.
+   *
+   * @default - generated in the cluster (Airflow 3).
+   */
+  readonly apiSecretKey?: kplus.SecretValue;
+  /**
+   * Airflow 3 `[api_auth] jwt_secret`, which signs the tokens task pods use for the Execution API.
+   *
+   * @default - generated in the cluster (Airflow 3).
+   */
+  readonly jwtSecret?: kplus.SecretValue;
+  /**
+   * Airflow 2 `[webserver] secret_key`, shared by the webserver and the workers serving logs.
+   *
+   * @default - generated in the cluster (Airflow 2).
+   */
+  readonly webserverSecretKey?: kplus.SecretValue;
+}
+
+/**
+ * Options of the standalone dag-processor inside `AirflowDeployment`.
+ */
+export interface DagProcessorDeploymentOptions extends AirflowDagProcessorOptions {
+  /**
+   * Whether to run a standalone dag-processor. Always true on Airflow 3; on Airflow 2 it sets
+   * `[scheduler] standalone_dag_processor = True` and the scheduler stops parsing DAGs.
+   *
+   * @default - true on Airflow 3, false on Airflow 2.
+   */
+  readonly enabled?: boolean;
+}
+
+/**
+ * Options of the triggerer inside `AirflowDeployment`.
+ */
+export interface TriggererDeploymentOptions extends AirflowTriggererOptions {
+  /**
+   * Whether to run a triggerer (needed by deferrable operators).
+   *
+   * @default true
+   */
+  readonly enabled?: boolean;
+}
+
+/**
+ * Props for `AirflowDeployment`.
+ */
+export interface AirflowDeploymentProps {
+  /**
+   * The Airflow release; decides the components, their commands and the config sections.
+   *
+   * @default AirflowVersion.DEFAULT
+   */
+  readonly airflowVersion?: AirflowVersion;
+  /**
+   * The Airflow image, e.g. your own image built on the official one. It must be the release of `airflowVersion`.
+   *
+   * @default - `apache/airflow:<airflowVersion>`.
+   */
+  readonly image?: string;
+  /**
+   * Pull policy of the Airflow image.
+   *
+   * @default kplus.ImagePullPolicy.IF_NOT_PRESENT
+   */
+  readonly imagePullPolicy?: kplus.ImagePullPolicy;
+  /**
+   * The metadata database.
+   *
+   * @default MetadataDatabase.embeddedPostgres()
+   */
+  readonly database?: MetadataDatabase;
+  /**
+   * Airflow's secrets (Fernet key, API or webserver secret key, JWT secret).
+   *
+   * @default - all generated in the cluster.
+   */
+  readonly secrets?: AirflowSecretsOptions;
+  /**
+   * Where DAG files come from.
+   *
+   * @default DagSource.fromImage()
+   */
+  readonly dagSource?: IDagSource;
+  /**
+   * The KubernetesExecutor: task pod template and management.
+   *
+   * @default - 250m CPU / 512Mi per task pod, 600 s grace period, pods deleted when they succeed.
+   */
+  readonly kubernetesExecutor?: KubernetesExecutorOptions;
+  /**
+   * Any `airflow.cfg` setting, keyed `section.key`, e.g. `{ 'scheduler.dag_dir_list_interval': '60' }`.
+   *
+   * @default - the library's defaults.
+   */
+  readonly settings?: { [sectionDotKey: string]: string };
+  /**
+   * `[core] load_examples`: load Airflow's example DAGs.
+   *
+   * @default false
+   */
+  readonly loadExamples?: boolean;
+  /**
+   * `[core] parallelism`: task instances running at once in the whole installation.
+   *
+   * @default 32
+   */
+  readonly parallelism?: number;
+  /**
+   * `[core] max_active_tasks_per_dag`: task instances running at once per DAG.
+   *
+   * @default 16
+   */
+  readonly maxActiveTasksPerDag?: number;
+  /**
+   * `[core] max_active_runs_per_dag`: DAG runs active at once per DAG.
+   *
+   * @default 16
+   */
+  readonly maxActiveRunsPerDag?: number;
+  /**
+   * The scheduler.
+   *
+   * @default - one replica.
+   */
+  readonly scheduler?: AirflowSchedulerOptions;
+  /**
+   * The Airflow 3 API server (an error on Airflow 2).
+   *
+   * @default - one replica.
+   */
+  readonly apiServer?: AirflowApiServerOptions;
+  /**
+   * The Airflow 2 webserver (an error on Airflow 3).
+   *
+   * @default - one replica.
+   */
+  readonly webserver?: AirflowWebserverOptions;
+  /**
+   * The triggerer.
+   *
+   * @default - one replica.
+   */
+  readonly triggerer?: TriggererDeploymentOptions;
+  /**
+   * The standalone dag-processor.
+   *
+   * @default - one replica on Airflow 3, none on Airflow 2.
+   */
+  readonly dagProcessor?: DagProcessorDeploymentOptions;
+}
+
+/**
+ * A complete Apache Airflow installation with the KubernetesExecutor: scheduler, API server (Airflow 3)
+ * or webserver (Airflow 2), triggerer, dag-processor, metadata database, migrations and secrets.
+ *
+ * @example
+ * new AirflowDeployment(chart, 'Airflow', { loadExamples: true });
+ */
+export class AirflowDeployment extends Construct {
+  /** The Airflow release. */
+  public readonly version: AirflowVersion;
+  /** `airflow.cfg`: add or read settings here. */
+  public readonly config: AirflowConfig;
+  /** The pod recipe every Airflow pod is built from. */
+  public readonly recipe: AirflowPodRecipe;
+  /** The scheduler. */
+  public readonly scheduler: AirflowScheduler;
+  /** The UI: the API server on Airflow 3, the webserver on Airflow 2. */
+  public readonly webUi: AirflowWebComponent;
+  /** The triggerer, unless disabled. */
+  public readonly triggerer?: AirflowTriggerer;
+  /** The standalone dag-processor, when there is one. */
+  public readonly dagProcessor?: AirflowDagProcessor;
+  /** The KubernetesExecutor's pod template and RBAC. */
+  public readonly kubernetesExecutor: KubernetesExecutorConfig;
+  /** The migration Job. */
+  public readonly migrations: AirflowMigrations;
+  /** The embedded database, when the database is embedded. */
+  public readonly embeddedDatabase?: EmbeddedPostgres;
+  /** The Job generating Secrets in the cluster, when any Secret is generated. */
+  public readonly secretGenerator?: SecretGeneratorJob;
+
+  constructor(scope: Construct, id: string, props: AirflowDeploymentProps = {}) {
+    super(scope, id);
+    const version = this.version = props.airflowVersion ?? AirflowVersion.DEFAULT;
+    checkMajorSpecificProps(version, props);
+
+    const config = this.config = new AirflowConfig(this, 'Config', { version, settings: props.settings });
+    config.setOwned('core', 'executor', 'KubernetesExecutor', 'kubernetesExecutor');
+    setTyped(config, 'core', 'load_examples', props.loadExamples === undefined ? undefined : (props.loadExamples ? 'True' : 'False'), 'loadExamples', 'False');
+    setTyped(config, 'core', 'parallelism', positiveInt(props.parallelism, 'parallelism'), 'parallelism', '32');
+    setTyped(config, 'core', 'max_active_tasks_per_dag', positiveInt(props.maxActiveTasksPerDag, 'maxActiveTasksPerDag'), 'maxActiveTasksPerDag', '16');
+    setTyped(config, 'core', 'max_active_runs_per_dag', positiveInt(props.maxActiveRunsPerDag, 'maxActiveRunsPerDag'), 'maxActiveRunsPerDag', '16');
+    config.setDefault('logging', 'colored_console_log', 'False');
+    const standaloneDagProcessor = version.isAirflow3 || (props.dagProcessor?.enabled ?? false);
+    if (version.isAirflow3) {
+      if (props.dagProcessor?.enabled === false) {
+        throw new Error(`'dagProcessor.enabled' cannot be false on Airflow ${version.version}: Airflow 3 always parses DAGs in a standalone dag-processor`);
+      }
+      // the SimpleAuthManager writes generated passwords; the root filesystem is read-only.
+      config.setDefault('core', 'simple_auth_manager_passwords_file', '/tmp/simple_auth_manager_passwords.json.generated');
+    } else {
+      config.setOwned('scheduler', 'standalone_dag_processor', standaloneDagProcessor ? 'True' : 'False', 'dagProcessor.enabled');
+      config.addFile('webserver_config.py', `${AIRFLOW_HOME}/webserver_config.py`, WEBSERVER_CONFIG_PY);
+    }
+
+    this.configureSecrets(config, props.secrets ?? {});
+    const database = (props.database ?? MetadataDatabase.embeddedPostgres()).bind(this);
+    this.embeddedDatabase = database.embedded;
+    config.setSecret('database', 'sql_alchemy_conn', database.connection, 'database');
+
+    const recipe = this.recipe = new AirflowPodRecipe({
+      config,
+      image: props.image,
+      imagePullPolicy: props.imagePullPolicy,
+      dagSource: props.dagSource,
+      podLabels: { 'app.kubernetes.io/instance': Names.toLabelValue(this) },
+    });
+    this.kubernetesExecutor = new KubernetesExecutorConfig(this, 'KubernetesExecutor', { recipe, ...props.kubernetesExecutor });
+    this.migrations = new AirflowMigrations(this, 'Migrations', { recipe });
+
+    // the UI reads task pods' logs from the Kubernetes API; the scheduler launches them.
+    if (version.isAirflow3) {
+      const apiServer = new AirflowApiServer(this, 'ApiServer', { recipe, automountServiceAccountToken: true, ...props.apiServer });
+      config.setDefault('core', 'execution_api_server_url', `http://${apiServer.service.name}:${WEB_PORT}/execution/`);
+      this.webUi = apiServer;
+    } else {
+      this.webUi = new AirflowWebserver(this, 'Webserver', { recipe, automountServiceAccountToken: true, ...props.webserver });
+    }
+    this.scheduler = new AirflowScheduler(this, 'Scheduler', { recipe, automountServiceAccountToken: true, ...props.scheduler });
+    if (props.triggerer?.enabled ?? true) {
+      this.triggerer = new AirflowTriggerer(this, 'Triggerer', { recipe, ...props.triggerer });
+    }
+    if (standaloneDagProcessor) {
+      this.dagProcessor = new AirflowDagProcessor(this, 'DagProcessor', { recipe, ...props.dagProcessor });
+    }
+    this.kubernetesExecutor.grantLaunch(this.scheduler);
+    this.kubernetesExecutor.grantLogReading(this.webUi.serviceAccount);
+
+    const generated = this.node.findAll().filter((c): c is GeneratedSecret => c instanceof GeneratedSecret);
+    if (generated.length > 0) {
+      this.secretGenerator = new SecretGeneratorJob(this, 'SecretGenerator', { secrets: generated, image: recipe.image, imagePullPolicy: recipe.imagePullPolicy });
+    }
+  }
+
+  private configureSecrets(config: AirflowConfig, secrets: AirflowSecretsOptions): void {
+    const wanted: Array<{ section: string; key: string; given?: kplus.SecretValue; secretKey: string; value: GeneratedValue; prop: string }> = [
+      { section: 'core', key: 'fernet_key', given: secrets.fernetKey, secretKey: 'fernet-key', value: GeneratedValue.fernetKey(), prop: 'secrets.fernetKey' },
+    ];
+    if (this.version.isAirflow3) {
+      wanted.push({ section: 'api', key: 'secret_key', given: secrets.apiSecretKey, secretKey: 'api-secret-key', value: GeneratedValue.randomString(32), prop: 'secrets.apiSecretKey' });
+      wanted.push({ section: 'api_auth', key: 'jwt_secret', given: secrets.jwtSecret, secretKey: 'jwt-secret', value: GeneratedValue.randomString(64), prop: 'secrets.jwtSecret' });
+    } else {
+      wanted.push({ section: 'webserver', key: 'secret_key', given: secrets.webserverSecretKey, secretKey: 'webserver-secret-key', value: GeneratedValue.randomString(32), prop: 'secrets.webserverSecretKey' });
+    }
+    const keys: GeneratedSecretKey[] = wanted.filter(w => !w.given).map(w => ({ key: w.secretKey, value: w.value }));
+    const generated = keys.length > 0 ? new GeneratedSecret(this, 'Secrets', { keys }) : undefined;
+    for (const w of wanted) {
+      config.setSecret(w.section, w.key, w.given ?? generated!.valueOf(w.secretKey), w.prop);
+    }
+  }
+}
+
+const WEBSERVER_CONFIG_PY = `# Generated by cdk8s-airflow: database authentication for the Airflow 2 webserver.
+from flask_appbuilder.const import AUTH_DB
+
+AUTH_TYPE = AUTH_DB
+WTF_CSRF_ENABLED = True
+`;
+
+function checkMajorSpecificProps(version: AirflowVersion, props: AirflowDeploymentProps): void {
+  const airflow3Only: Array<[string, unknown]> = [['apiServer', props.apiServer], ['secrets.apiSecretKey', props.secrets?.apiSecretKey], ['secrets.jwtSecret', props.secrets?.jwtSecret]];
+  const airflow2Only: Array<[string, unknown]> = [['webserver', props.webserver], ['secrets.webserverSecretKey', props.secrets?.webserverSecretKey]];
+  for (const [prop, value] of version.isAirflow3 ? airflow2Only : airflow3Only) {
+    if (value !== undefined) {
+      const other = version.isAirflow3 ? 'Airflow 2' : 'Airflow 3';
+      throw new Error(`'${prop}' is for ${other} only, but 'airflowVersion' is ${version.version}: remove it or change 'airflowVersion'`);
+    }
+  }
+}
+
+function positiveInt(value: number | undefined, prop: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`'${prop}' must be a whole number >= 1, got ${value}`);
+  }
+  return String(value);
+}
+
+/** A typed prop owns its key when given; otherwise the default applies and `settings` may override it. */
+function setTyped(config: AirflowConfig, section: string, key: string, value: string | undefined, prop: string, fallback: string): void {
+  if (value === undefined) {
+    config.setDefault(section, key, fallback);
+  } else {
+    config.setOwned(section, key, value, prop);
+  }
+}

@@ -1,0 +1,284 @@
+import { ApiObjectMetadataDefinition, Lazy } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { AirflowConfig, airflowEnvName } from '../config/airflow-config';
+import { DagPodMode, DagSource, DagSourceBinding, IDagSource } from '../dags/dag-source';
+import { AirflowVersion } from '../version';
+import { cpuAndMemory, restrictedContainerSecurityContext } from './security';
+
+/** Where the official image keeps AIRFLOW_HOME. */
+export const AIRFLOW_HOME = '/opt/airflow';
+/** The uid of the `airflow` user in the official image. */
+export const AIRFLOW_UID = 50000;
+
+/**
+ * Props for `AirflowPodRecipe`.
+ */
+export interface AirflowPodRecipeProps {
+  /** The configuration every Airflow container mounts; it also decides the Airflow version. */
+  readonly config: AirflowConfig;
+
+  /**
+   * The Airflow image.
+   *
+   * @default - `apache/airflow:<version>` of the config's version.
+   */
+  readonly image?: string;
+
+  /**
+   * The pull policy of the Airflow image.
+   *
+   * @default kplus.ImagePullPolicy.IF_NOT_PRESENT
+   */
+  readonly imagePullPolicy?: kplus.ImagePullPolicy;
+
+  /**
+   * Where DAG files come from.
+   *
+   * @default DagSource.fromImage()
+   */
+  readonly dagSource?: IDagSource;
+
+  /**
+   * Whether long-running pods wait for database migrations in an init container (`airflow db check-migrations`).
+   *
+   * @default true
+   */
+  readonly waitForMigrations?: boolean;
+
+  /**
+   * Labels added to every Airflow pod (e.g. `app.kubernetes.io/instance`).
+   *
+   * @default - none.
+   */
+  readonly podLabels?: { [key: string]: string };
+}
+
+/**
+ * Options for `AirflowPodRecipe.bind`.
+ */
+export interface AirflowPodOptions {
+  /** How long the pod lives; task pods get no sidecars and no migration wait. */
+  readonly mode: DagPodMode;
+  /** Whether the pod parses or runs DAG files. */
+  readonly dags: boolean;
+  /** The component name, used for the `app.kubernetes.io/component` label. */
+  readonly component: string;
+  /** The pod template's metadata, where labels and the config checksum go. */
+  readonly podMetadata: ApiObjectMetadataDefinition;
+}
+
+/**
+ * Options for `AirflowPod.addAirflowContainer`.
+ */
+export interface AirflowContainerOptions {
+  /** The container name. */
+  readonly name: string;
+  /**
+   * The arguments passed to the image's entrypoint, e.g. `['airflow', 'scheduler']`.
+   *
+   * @default - the image's default (used by the task pod template, whose args Airflow sets).
+   */
+  readonly args?: string[];
+  /** Resources of the container. */
+  readonly resources: kplus.ContainerResources;
+  /**
+   * Extra environment variables.
+   *
+   * @default - none.
+   */
+  readonly envVariables?: { [name: string]: kplus.EnvValue };
+  /**
+   * Container ports.
+   *
+   * @default - none.
+   */
+  readonly ports?: kplus.ContainerPort[];
+  /** @default - none. */
+  readonly liveness?: kplus.Probe;
+  /** @default - none. */
+  readonly readiness?: kplus.Probe;
+  /** @default - none. */
+  readonly startup?: kplus.Probe;
+}
+
+/**
+ * The one recipe for every pod that runs Airflow code.
+ *
+ * Scheduler, API server or webserver, triggerer, dag-processor, the migration Job, Celery workers and the
+ * KubernetesExecutor task pods all get the same image, `airflow.cfg`, secret environment, DAG folder, logs
+ * folder and restricted security context from here. A DAG source, a log store or a secret added once
+ * shows up in every pod that needs it, and nowhere else.
+ */
+export class AirflowPodRecipe {
+  /** The configuration. */
+  public readonly config: AirflowConfig;
+  /** The Airflow version. */
+  public readonly version: AirflowVersion;
+  /** The Airflow image. */
+  public readonly image: string;
+  /** The pull policy of the Airflow image. */
+  public readonly imagePullPolicy: kplus.ImagePullPolicy;
+  /** Whether long-running pods wait for migrations. */
+  public readonly waitForMigrations: boolean;
+
+  private readonly dagSource: IDagSource;
+  private readonly podLabels: { [key: string]: string };
+  private dagsFolder?: string;
+  private containersCreated = false;
+  private readonly extraEnv = new Map<string, kplus.EnvValue>();
+
+  constructor(props: AirflowPodRecipeProps) {
+    this.config = props.config;
+    this.version = props.config.version;
+    this.image = props.image ?? this.version.officialImage;
+    this.imagePullPolicy = props.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT;
+    this.waitForMigrations = props.waitForMigrations ?? true;
+    this.dagSource = props.dagSource ?? DagSource.fromImage();
+    this.podLabels = { ...(props.podLabels ?? {}) };
+  }
+
+  /**
+   * An environment variable every Airflow container gets (for values that are not `airflow.cfg` settings).
+   *
+   * Must be called before any Airflow container is created.
+   */
+  public addEnv(name: string, value: kplus.EnvValue): void {
+    if (this.containersCreated) {
+      throw new Error(`AirflowPodRecipe.addEnv('${name}') came after Airflow containers were created: configure the recipe before creating components`);
+    }
+    this.extraEnv.set(name, value);
+  }
+
+  /**
+   * The pod security context every Airflow pod gets: uid 50000, gid 0 (the official image's user), non-root.
+   */
+  public get podSecurityContext(): kplus.PodSecurityContextProps {
+    return { user: AIRFLOW_UID, group: 0, fsGroup: 0, ensureNonRoot: true, fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH };
+  }
+
+  /**
+   * Prepares one pod: labels, config checksum, writable `/tmp` and logs folders, the migration wait and
+   * the DAG source. Add the Airflow containers through the returned `AirflowPod`.
+   *
+   * @param scope a construct scope owned by the pod, for the volumes the recipe creates.
+   */
+  public bind(scope: Construct, pod: kplus.AbstractPod, options: AirflowPodOptions): AirflowPod {
+    return new AirflowPod(this, scope, pod, options);
+  }
+
+  /** @internal */
+  public _environment(): { [name: string]: kplus.EnvValue } {
+    this.containersCreated = true;
+    const env: { [name: string]: kplus.EnvValue } = {};
+    for (const setting of this.config.secretSettings) {
+      env[airflowEnvName(setting.section, setting.key)] = kplus.EnvValue.fromSecretValue(setting.value);
+    }
+    for (const [name, value] of this.extraEnv) env[name] = value;
+    return env;
+  }
+
+  /** @internal */
+  public _labels(component: string): { [key: string]: string } {
+    return { ...this.podLabels, 'app.kubernetes.io/name': 'airflow', 'app.kubernetes.io/component': component };
+  }
+
+  /** @internal */
+  public _bindDags(scope: Construct, pod: kplus.AbstractPod, mode: DagPodMode): DagSourceBinding {
+    const binding = this.dagSource.bind(scope, pod, { mode, mountPath: `${AIRFLOW_HOME}/dags` });
+    if (this.dagsFolder === undefined) {
+      this.dagsFolder = binding.dagsFolder;
+      this.config.setOwned('core', 'dags_folder', binding.dagsFolder, 'dagSources');
+    } else if (this.dagsFolder !== binding.dagsFolder) {
+      throw new Error(`DAG source gave '${binding.dagsFolder}' as the DAG folder of one pod and '${this.dagsFolder}' of another: a DAG source must give every pod the same folder`);
+    }
+    return binding;
+  }
+}
+
+/**
+ * One pod prepared by `AirflowPodRecipe.bind`; adds Airflow containers with everything they share.
+ */
+export class AirflowPod {
+  private readonly mounts: Array<{ path: string; volume: kplus.Volume; options: kplus.MountOptions }> = [];
+  private readonly airflowContainers = new Set<kplus.Container>();
+
+  /** @internal */
+  constructor(private readonly recipe: AirflowPodRecipe, scope: Construct, private readonly pod: kplus.AbstractPod, options: AirflowPodOptions) {
+    const config = recipe.config;
+    for (const [key, value] of Object.entries(recipe._labels(options.component))) {
+      options.podMetadata.addLabel(key, value);
+    }
+    // resolved at synth, after every setting is known.
+    options.podMetadata.addAnnotation('checksum/airflow-config', Lazy.any({ produce: () => config.checksum }));
+
+    const configVolume = kplus.Volume.fromConfigMap(scope, 'ConfigVolume', config.configMap, { name: 'airflow-config' });
+    this.mounts.push({ path: `${AIRFLOW_HOME}/airflow.cfg`, volume: configVolume, options: { subPath: 'airflow.cfg', readOnly: true } });
+    for (const file of config.extraFiles) {
+      this.mounts.push({ path: file.mountPath, volume: configVolume, options: { subPath: file.fileName, readOnly: true } });
+    }
+    this.mounts.push({ path: '/tmp', volume: kplus.Volume.fromEmptyDir(scope, 'TmpVolume', 'tmp'), options: {} });
+    this.mounts.push({ path: `${AIRFLOW_HOME}/logs`, volume: kplus.Volume.fromEmptyDir(scope, 'LogsVolume', 'logs'), options: {} });
+
+    if (options.mode === DagPodMode.LONG_RUNNING && recipe.waitForMigrations) {
+      this.addAirflowInitContainer({
+        name: 'wait-for-airflow-migrations',
+        args: ['airflow', 'db', 'check-migrations', '--migration-wait-timeout=300'],
+        resources: cpuAndMemory(50, 256, 512),
+      });
+    }
+    if (options.dags) {
+      const binding = recipe._bindDags(scope, pod, options.mode);
+      if (binding.volume) {
+        this.mounts.push({ path: `${AIRFLOW_HOME}/dags`, volume: binding.volume, options: { readOnly: binding.readOnly ?? true } });
+      }
+    }
+  }
+
+  /**
+   * Mounts a volume into every Airflow container of this pod, including those already added.
+   */
+  public mount(path: string, volume: kplus.Volume, options: kplus.MountOptions = {}): void {
+    this.mounts.push({ path, volume, options });
+    for (const container of [...this.pod.initContainers, ...this.pod.containers]) {
+      if (this.airflowContainers.has(container)) container.mount(path, volume, options);
+    }
+  }
+
+  /**
+   * Adds a container running Airflow code, with the image, config, secret environment, DAG folder, logs
+   * folder and restricted security context of the recipe.
+   */
+  public addAirflowContainer(options: AirflowContainerOptions): kplus.Container {
+    return this.track(this.pod.addContainer(this.containerProps(options)));
+  }
+
+  /**
+   * Adds an init container running Airflow code (same recipe as `addAirflowContainer`).
+   */
+  public addAirflowInitContainer(options: AirflowContainerOptions): kplus.Container {
+    return this.track(this.pod.addInitContainer(this.containerProps(options)));
+  }
+
+  private track(container: kplus.Container): kplus.Container {
+    this.airflowContainers.add(container);
+    for (const m of this.mounts) container.mount(m.path, m.volume, m.options);
+    return container;
+  }
+
+  private containerProps(options: AirflowContainerOptions): kplus.ContainerProps {
+    return {
+      name: options.name,
+      image: this.recipe.image,
+      imagePullPolicy: this.recipe.imagePullPolicy,
+      args: options.args,
+      resources: options.resources,
+      envVariables: { ...this.recipe._environment(), ...(options.envVariables ?? {}) },
+      ports: options.ports,
+      liveness: options.liveness,
+      readiness: options.readiness,
+      startup: options.startup,
+      securityContext: restrictedContainerSecurityContext(),
+    };
+  }
+}

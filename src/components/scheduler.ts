@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { cpuAndMemory } from '../pod/security';
 import { AirflowComponent, AirflowComponentOptions, AirflowComponentProps, jobCheckProbes } from './airflow-component';
+import { cpuAndMemory } from '../pod/security';
 
 /**
  * Options for `AirflowScheduler`.

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { cpuAndMemory } from '../pod/security';
 import { AirflowComponent, AirflowComponentOptions, AirflowComponentProps, jobCheckProbes } from './airflow-component';
+import { cpuAndMemory } from '../pod/security';
 
 /** The port the triggerer serves its logs on. */
 export const TRIGGERER_LOG_PORT = 8794;

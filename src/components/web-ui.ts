@@ -34,14 +34,20 @@ export abstract class AirflowWebComponent extends AirflowComponent {
 
   protected constructor(scope: Construct, id: string, props: AirflowWebProps, spec: AirflowComponentSpec, healthPath: string) {
     const probe = (options: kplus.ProbeOptions) => kplus.Probe.fromHttpGet(healthPath, { port: WEB_PORT, ...options });
+    const running: kplus.ProbeOptions = {
+      initialDelaySeconds: Duration.seconds(15), timeoutSeconds: Duration.seconds(5), failureThreshold: 5, periodSeconds: Duration.seconds(10),
+    };
     super(scope, id, props, {
       ...spec,
       ports: [{ name: 'http', number: WEB_PORT }],
-      liveness: probe({ initialDelaySeconds: Duration.seconds(15), timeoutSeconds: Duration.seconds(5), failureThreshold: 5, periodSeconds: Duration.seconds(10) }),
-      readiness: probe({ initialDelaySeconds: Duration.seconds(15), timeoutSeconds: Duration.seconds(5), failureThreshold: 5, periodSeconds: Duration.seconds(10) }),
+      liveness: probe(running),
+      readiness: probe(running),
       startup: probe({ timeoutSeconds: Duration.seconds(20), failureThreshold: 12, periodSeconds: Duration.seconds(10) }),
       // never drop the last ready replica during a rollout.
-      strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.absolute(1),
+        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+      }),
     });
     this.service = new kplus.Service(this, 'Service', {
       type: props.serviceType ?? kplus.ServiceType.CLUSTER_IP,

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { cpuAndMemory } from '../pod/security';
 import { AirflowWebComponent, AirflowWebOptions, AirflowWebProps } from './web-ui';
+import { cpuAndMemory } from '../pod/security';
 
 /**
  * Options for `AirflowWebserver`.

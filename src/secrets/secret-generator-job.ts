@@ -1,9 +1,9 @@
 import { Duration, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { GeneratedSecret } from './generated-secret';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
 import { shortHash } from '../utils/hash';
-import { GeneratedSecret } from './generated-secret';
 
 /** Annotation on the Job naming the Secrets it creates at run time (read by tools that check references). */
 export const GENERATES_SECRETS_ANNOTATION = 'airflow.cdk8s.io/generates-secrets';

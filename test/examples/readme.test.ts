@@ -1,0 +1,29 @@
+import { execFileSync } from 'child_process';
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { Testing } from 'cdk8s';
+import { describe, expect, test } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { expectValidManifests } from '../support/manifests';
+
+const root = join(__dirname, '..', '..');
+
+describe('README example', () => {
+  test('is examples/readme.ts, word for word (but the import path)', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf-8');
+    const block = /```ts\n([\s\S]*?)```/.exec(readme)![1];
+    const example = readFileSync(join(root, 'examples', 'readme.ts'), 'utf-8').replace("from '../src'", "from 'cdk8s-airflow'");
+    expect(block).toBe(example);
+  });
+
+  test('synthesizes valid manifests (the database Secret is the user\'s own)', () => {
+    // run it as users do: a separate process, writing YAML files.
+    const outdir = Testing.app().outdir;
+    execFileSync(join(root, 'node_modules', '.bin', 'ts-node'), ['-P', 'examples/tsconfig.json', 'examples/readme.ts'], {
+      cwd: root, env: { ...process.env, CDK8S_OUTDIR: outdir }, stdio: 'pipe',
+    });
+    const manifests = parseAllDocuments(readFileSync(join(outdir, 'airflow.k8s.yaml'), 'utf-8')).map(d => d.toJSON());
+    expect(manifests.filter(m => m.kind === 'Deployment')).toHaveLength(4);
+    expectValidManifests(manifests, { external: { secrets: ['airflow-db'] } });
+  });
+});

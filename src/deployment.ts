@@ -120,7 +120,7 @@ export interface AirflowDeploymentProps {
    */
   readonly kubernetesExecutor?: KubernetesExecutorOptions;
   /**
-   * Any `airflow.cfg` setting, keyed `section.key`, e.g. `{ 'scheduler.dag_dir_list_interval': '60' }`.
+   * Any `airflow.cfg` setting, keyed `section.key`, e.g. `{ 'core.default_timezone': 'Europe/Paris' }`.
    *
    * @default - the library's defaults.
    */

@@ -210,8 +210,8 @@ describe('AirflowDeployment options', () => {
   });
 
   test('settings override defaults when no typed prop is given', () => {
-    const { manifests } = synthDeployment({ settings: { 'core.parallelism': '128', 'scheduler.dag_dir_list_interval': '60' } });
-    expect(airflowCfg(manifests)).toMatchObject({ 'core.parallelism': '128', 'scheduler.dag_dir_list_interval': '60' });
+    const { manifests } = synthDeployment({ settings: { 'core.parallelism': '128', 'dag_processor.refresh_interval': '60' } });
+    expect(airflowCfg(manifests)).toMatchObject({ 'core.parallelism': '128', 'dag_processor.refresh_interval': '60' });
   });
 
   test('fails on concurrency knobs below 1', () => {

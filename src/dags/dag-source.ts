@@ -1,5 +1,8 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { AirflowConfig } from '../config/airflow-config';
+import { CombinedDagSource, DagFolder } from './combined-dag-source';
+import { DagBundle, DagBundlesSource } from './dag-bundles';
 
 /**
  * How long a pod that receives DAG files lives, which decides how a DAG source attaches to it.
@@ -17,28 +20,72 @@ export enum DagPodMode {
 export interface DagSourceBindOptions {
   /** How long the pod lives. */
   readonly mode: DagPodMode;
-  /** The folder under which Airflow containers see the DAG files, e.g. `/opt/airflow/dags`. */
+  /** The folder where Airflow containers see this source's files, e.g. `/opt/airflow/dags`. */
   readonly mountPath: string;
+  /**
+   * A name for this source's volumes and containers, unique in the pod: `dags` for a single source,
+   * `dags-<subfolder>` when several sources are combined.
+   */
+  readonly name: string;
+  /**
+   * The position of this source among combined sources, for anything that must differ between sources in
+   * one pod (such as a port).
+   *
+   * @default 0
+   */
+  readonly index?: number;
+  /** A scope owned by the pod, for per-pod constructs (volumes). */
+  readonly podScope: Construct;
+  /**
+   * A scope shared by every pod of the deployment for this source, for objects that must exist once
+   * (a ConfigMap, a PersistentVolumeClaim, a writer Deployment): create them on the first bind only.
+   */
+  readonly sharedScope: Construct;
+  /** The Airflow configuration, for settings the source implies. */
+  readonly config: AirflowConfig;
+  /**
+   * Write into this volume instead of a volume of the source's own (a single writer filling a shared volume).
+   *
+   * @default - the source uses a volume of its own (an emptyDir for sync sources).
+   */
+  readonly targetVolume?: kplus.Volume;
+}
+
+/**
+ * A volume Airflow containers mount read-only to reach DAG files.
+ */
+export interface DagVolumeMount {
+  /** Where Airflow containers mount it. */
+  readonly path: string;
+  /** The volume. */
+  readonly volume: kplus.Volume;
+  /**
+   * Mount a sub-path of the volume instead of its root (only for plain folders, never for a folder that is
+   * replaced through a symlink switch: such a mount freezes at the first revision).
+   *
+   * @default - the volume's root.
+   */
+  readonly subPath?: string;
 }
 
 /**
  * What a DAG source added to a pod: how Airflow containers reach the DAG files.
  */
 export interface DagSourceBinding {
-  /** The value of `[core] dags_folder`. */
+  /** The value of `[core] dags_folder` for this source: `mountPath` or a folder below it. */
   readonly dagsFolder: string;
   /**
-   * The volume Airflow containers mount at the mount path.
+   * Volumes Airflow containers mount read-only.
    *
-   * @default - nothing to mount (the files are in the image).
+   * @default - nothing to mount (the files are in the image, or come through Airflow 3 DAG bundles).
    */
-  readonly volume?: kplus.Volume;
+  readonly mounts?: DagVolumeMount[];
   /**
-   * Whether Airflow containers mount the volume read-only.
+   * Environment variables every Airflow container of the pod needs (e.g. a connection for DAG bundles).
    *
-   * @default true
+   * @default - none.
    */
-  readonly readOnly?: boolean;
+  readonly envVariables?: { [name: string]: kplus.EnvValue };
 }
 
 /**
@@ -46,16 +93,15 @@ export interface DagSourceBinding {
  *
  * `bind` adds what the source needs to one pod (volumes, an init container, a sidecar) and returns how
  * Airflow containers reach the files. It is called once for every pod that needs DAG files, including the
- * KubernetesExecutor pod template.
+ * KubernetesExecutor pod template; Airflow containers mount the returned volume read-only.
  */
 export interface IDagSource {
   /**
    * Attaches the source to one pod.
    *
-   * @param scope a construct scope owned by that pod, for any volumes the source creates.
    * @param pod the pod (or workload) receiving DAG files.
    */
-  bind(scope: Construct, pod: kplus.AbstractPod, options: DagSourceBindOptions): DagSourceBinding;
+  bind(pod: kplus.AbstractPod, options: DagSourceBindOptions): DagSourceBinding;
 }
 
 /**
@@ -73,6 +119,20 @@ export class DagSource {
       throw new Error(`DagSource.fromImage: 'path' must be absolute, got '${path}'`);
     }
     return { bind: () => ({ dagsFolder: path }) };
+  }
+
+  /**
+   * Several sources at once, each in its own subfolder of one `dags_folder`.
+   */
+  public static combine(folders: DagFolder[]): IDagSource {
+    return new CombinedDagSource(folders);
+  }
+
+  /**
+   * Airflow 3 DAG bundles (git or S3) instead of a sync sidecar: Airflow fetches and versions the DAGs itself.
+   */
+  public static fromBundles(bundles: DagBundle[]): IDagSource {
+    return new DagBundlesSource(bundles);
   }
 
   private constructor() {}

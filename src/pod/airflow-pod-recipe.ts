@@ -8,6 +8,8 @@ import { cpuAndMemory, restrictedContainerSecurityContext } from './security';
 
 /** Where the official image keeps AIRFLOW_HOME. */
 export const AIRFLOW_HOME = '/opt/airflow';
+/** Where Airflow containers see DAG files. */
+export const DAGS_MOUNT_PATH = `${AIRFLOW_HOME}/dags`;
 /** The uid of the `airflow` user in the official image. */
 export const AIRFLOW_UID = 50000;
 
@@ -185,7 +187,12 @@ export class AirflowPodRecipe {
 
   /** @internal */
   public _bindDags(scope: Construct, pod: kplus.AbstractPod, mode: DagPodMode): DagSourceBinding {
-    const binding = this.dagSource.bind(scope, pod, { mode, mountPath: `${AIRFLOW_HOME}/dags` });
+    // objects a source needs once (ConfigMaps, claims, a writer Deployment) live next to the config.
+    const parent = this.config.node.scope!;
+    const sharedScope = parent.node.tryFindChild('Dags') ?? new Construct(parent, 'Dags');
+    const binding = this.dagSource.bind(pod, {
+      mode, mountPath: DAGS_MOUNT_PATH, name: 'dags', podScope: scope, sharedScope, config: this.config,
+    });
     if (this.dagsFolder === undefined) {
       this.dagsFolder = binding.dagsFolder;
       this.config.setOwned('core', 'dags_folder', binding.dagsFolder, 'dagSources');
@@ -202,6 +209,8 @@ export class AirflowPodRecipe {
 export class AirflowPod {
   private readonly mounts: Array<{ path: string; volume: kplus.Volume; options: kplus.MountOptions }> = [];
   private readonly airflowContainers = new Set<kplus.Container>();
+  private env: { [name: string]: kplus.EnvValue } = {};
+  private pendingDags?: () => { [name: string]: kplus.EnvValue };
 
   /** @internal */
   constructor(private readonly recipe: AirflowPodRecipe, scope: Construct, private readonly pod: kplus.AbstractPod, options: AirflowPodOptions) {
@@ -227,12 +236,12 @@ export class AirflowPod {
         resources: cpuAndMemory(50, 256, 512),
       });
     }
-    if (options.dags) {
+    this.pendingDags = options.dags ? () => {
+      // bound after the first main container, so that the Airflow container comes before sync sidecars.
       const binding = recipe._bindDags(scope, pod, options.mode);
-      if (binding.volume) {
-        this.mounts.push({ path: `${AIRFLOW_HOME}/dags`, volume: binding.volume, options: { readOnly: binding.readOnly ?? true } });
-      }
-    }
+      for (const m of binding.mounts ?? []) this.mount(m.path, m.volume, { readOnly: true, subPath: m.subPath });
+      return binding.envVariables ?? {};
+    } : undefined;
   }
 
   /**
@@ -250,7 +259,16 @@ export class AirflowPod {
    * folder and restricted security context of the recipe.
    */
   public addAirflowContainer(options: AirflowContainerOptions): kplus.Container {
-    return this.track(this.pod.addContainer(this.containerProps(options)));
+    const container = this.track(this.pod.addContainer(this.containerProps(options)));
+    if (this.pendingDags) {
+      const bindDags = this.pendingDags;
+      this.pendingDags = undefined;
+      for (const [name, value] of Object.entries(bindDags())) {
+        this.env[name] = value;
+        container.env.addVariable(name, value);
+      }
+    }
+    return container;
   }
 
   /**
@@ -273,7 +291,7 @@ export class AirflowPod {
       imagePullPolicy: this.recipe.imagePullPolicy,
       args: options.args,
       resources: options.resources,
-      envVariables: { ...this.recipe._environment(), ...(options.envVariables ?? {}) },
+      envVariables: { ...this.recipe._environment(), ...this.env, ...(options.envVariables ?? {}) },
       ports: options.ports,
       liveness: options.liveness,
       readiness: options.readiness,

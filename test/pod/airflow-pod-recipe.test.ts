@@ -1,6 +1,5 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
 import { describe, expect, test } from 'vitest';
 import { AirflowConfig, AirflowPodRecipe, AirflowScheduler, AirflowTriggerer, AirflowVersion, DagPodMode, DagSourceBindOptions, IDagSource } from '../../src';
 import { container, one, podSpec, testChart } from '../support/synth';
@@ -9,9 +8,10 @@ import { container, one, podSpec, testChart } from '../support/synth';
 class RecordingSource implements IDagSource {
   public readonly calls: DagSourceBindOptions[] = [];
   constructor(private readonly folder: (n: number) => string = () => '/opt/airflow/dags/repo') {}
-  public bind(scope: Construct, _pod: kplus.AbstractPod, options: DagSourceBindOptions) {
+  public bind(_pod: kplus.AbstractPod, options: DagSourceBindOptions) {
     this.calls.push(options);
-    return { dagsFolder: this.folder(this.calls.length), volume: kplus.Volume.fromEmptyDir(scope, 'Dags', 'dags'), readOnly: true };
+    const volume = kplus.Volume.fromEmptyDir(options.podScope, 'Dags', 'dags');
+    return { dagsFolder: this.folder(this.calls.length), mounts: [{ path: options.mountPath, volume }] };
   }
 }
 
@@ -27,7 +27,7 @@ describe('AirflowPodRecipe', () => {
     const recipe = new AirflowPodRecipe({ config: new AirflowConfig(chart, 'Config'), dagSource: dags });
     new AirflowScheduler(chart, 'Scheduler', { recipe });
     new AirflowTriggerer(chart, 'Triggerer', { recipe });
-    expect(dags.calls).toEqual([{ mode: DagPodMode.LONG_RUNNING, mountPath: '/opt/airflow/dags' }]);
+    expect(dags.calls.map(c => [c.mode, c.mountPath, c.name])).toEqual([[DagPodMode.LONG_RUNNING, '/opt/airflow/dags', 'dags']]);
     const manifests = Testing.synth(chart);
     expect(container(podSpec(one(manifests, 'Deployment', 'triggerer')), 'triggerer').volumeMounts).toContainEqual({ mountPath: '/opt/airflow/dags', name: 'dags', readOnly: true });
     expect(container(podSpec(one(manifests, 'Deployment', 'scheduler')), 'scheduler').volumeMounts.map((m: any) => m.name)).not.toContain('dags');

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { AirflowDeployment, AirflowVersion, DagPodMode, GitAuth, GitSubmodules, GitSyncSidecar } from '../../src';
 import { bindOptions, containerNames, podTemplate } from '../support/dags';
 import { expectValidManifests } from '../support/manifests';
-import { airflowCfg, container, env, one, podSpec, testChart } from '../support/synth';
+import { airflowCfg, container, env, podSpec, testChart } from '../support/synth';
 
 const KNOWN_HOSTS = 'github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
 

@@ -25,7 +25,7 @@ export class CombinedDagSource implements IDagSource {
 
   constructor(folders: DagFolder[]) {
     if (folders.length === 0) {
-      throw new Error("DagSource.combine: give at least one { subfolder, source }");
+      throw new Error('DagSource.combine: give at least one { subfolder, source }');
     }
     const seen = new Set<string>();
     for (const { subfolder } of folders) {

@@ -1,8 +1,8 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { AirflowConfig } from '../config/airflow-config';
 import { CombinedDagSource, DagFolder } from './combined-dag-source';
 import { DagBundle, DagBundlesSource } from './dag-bundles';
+import { AirflowConfig } from '../config/airflow-config';
 
 /**
  * How long a pod that receives DAG files lives, which decides how a DAG source attaches to it.

@@ -1,9 +1,9 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
 import { DagPodMode, DagSourceBindOptions, DagSourceBinding, IDagSource } from './dag-source';
 import { setRefreshInterval } from './refresh-interval';
 import { syncContainerName, syncTmpVolume, syncVolume } from './sync-volume';
+import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
 
 /** uid and gid of the git-sync image's own user. */
 const GIT_SYNC_UID = 65533;

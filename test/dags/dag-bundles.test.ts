@@ -19,10 +19,16 @@ describe('DagSource.fromBundles (Airflow 3 DAG bundles)', () => {
     const manifests = Testing.synth(chart);
     expectValidManifests(manifests, { external: { secrets: ['git-conn'] } });
     expect(JSON.parse(airflowCfg(manifests)['dag_processor.dag_bundle_config_list'])).toEqual([
-      { name: 'team-a', classpath: 'airflow.providers.git.bundles.git.GitDagBundle',
-        kwargs: { repo_url: 'https://github.com/org/team-a.git', tracking_ref: 'main', subdir: 'dags', refresh_interval: 300, git_conn_id: 'team_a_git' } },
-      { name: 'reports', classpath: 'airflow.providers.amazon.aws.bundles.s3.S3DagBundle',
-        kwargs: { bucket_name: 'my-dags', prefix: 'reports/', refresh_interval: 60, aws_conn_id: 'aws_default' } },
+      {
+        name: 'team-a',
+        classpath: 'airflow.providers.git.bundles.git.GitDagBundle',
+        kwargs: { repo_url: 'https://github.com/org/team-a.git', tracking_ref: 'main', subdir: 'dags', refresh_interval: 300, git_conn_id: 'team_a_git' },
+      },
+      {
+        name: 'reports',
+        classpath: 'airflow.providers.amazon.aws.bundles.s3.S3DagBundle',
+        kwargs: { bucket_name: 'my-dags', prefix: 'reports/', refresh_interval: 60, aws_conn_id: 'aws_default' },
+      },
     ]);
     const processor = podSpec(manifests.find(m => m.kind === 'Deployment' && m.spec.template.metadata.labels['app.kubernetes.io/component'] === 'dag-processor'));
     expect(containerNames(processor).main).toEqual(['dag-processor']);

@@ -35,8 +35,14 @@ describe('GitSyncSidecar on one pod', () => {
     expect(sidecar.startupProbe.httpGet.port).toBe(8000);
     for (const c of [init, sidecar]) {
       expect(c.securityContext).toEqual({
-        allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, privileged: false, readOnlyRootFilesystem: true,
-        runAsGroup: 65533, runAsNonRoot: true, runAsUser: 65533, seccompProfile: { type: 'RuntimeDefault' },
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        privileged: false,
+        readOnlyRootFilesystem: true,
+        runAsGroup: 65533,
+        runAsNonRoot: true,
+        runAsUser: 65533,
+        seccompProfile: { type: 'RuntimeDefault' },
       });
       expect(c.env.map((e: any) => e.name).filter((n: string) => n.startsWith('GIT'))).toEqual([]);
       expect(c.resources).toEqual({ limits: { memory: '256Mi' }, requests: { cpu: '10m', memory: '64Mi' } });
@@ -111,7 +117,10 @@ describe('GitSyncSidecar on one pod', () => {
     const chart = testChart();
     const key = kplus.Secret.fromSecretName(chart, 'Key', 'git-key');
     const { spec } = bindTo(new GitSyncSidecar({
-      repo: 'git@github.com:org/dags.git', ref: 'release', image: 'registry.k8s.io/git-sync/git-sync:v3.6.9', period: Duration.seconds(30),
+      repo: 'git@github.com:org/dags.git',
+      ref: 'release',
+      image: 'registry.k8s.io/git-sync/git-sync:v3.6.9',
+      period: Duration.seconds(30),
       auth: GitAuth.ssh({ privateKey: { secret: key, key: 'ssh' }, knownHosts: KNOWN_HOSTS }),
     }), DagPodMode.LONG_RUNNING);
     expect(container(spec, 'git-sync').args).toEqual([
@@ -126,9 +135,17 @@ describe('GitSyncSidecar on one pod', () => {
 
   test('options: depth, timeouts, submodules, failures, proxy, extra flags and env', () => {
     const { spec, config } = bindTo(new GitSyncSidecar({
-      repo: 'https://github.com/org/dags.git', depth: 0, period: Duration.minutes(2), syncTimeout: Duration.minutes(5),
-      submodules: GitSubmodules.OFF, maxFailures: 10, initMaxFailures: 0, httpProxy: 'http://proxy:3128', noProxy: ['10.0.0.0/8', '.cluster.local'],
-      extraFlags: ['--stale-worktree-timeout=5m'], extraEnv: { GITSYNC_VERBOSE: kplus.EnvValue.fromValue('2') },
+      repo: 'https://github.com/org/dags.git',
+      depth: 0,
+      period: Duration.minutes(2),
+      syncTimeout: Duration.minutes(5),
+      submodules: GitSubmodules.OFF,
+      maxFailures: 10,
+      initMaxFailures: 0,
+      httpProxy: 'http://proxy:3128',
+      noProxy: ['10.0.0.0/8', '.cluster.local'],
+      extraFlags: ['--stale-worktree-timeout=5m'],
+      extraEnv: { GITSYNC_VERBOSE: kplus.EnvValue.fromValue('2') },
       resources: { cpu: { request: kplus.Cpu.millis(50) } },
     }), DagPodMode.LONG_RUNNING, AirflowVersion.V2_11_0);
     const sidecar = container(spec, 'git-sync');

@@ -126,6 +126,13 @@ export interface AirflowDeploymentProps {
    */
   readonly settings?: { [sectionDotKey: string]: string };
   /**
+   * Settings the library cannot check (plugins, providers it has no data for), written to `airflow.cfg`
+   * as they are. Prefer `settings`, which is checked against the chosen Airflow version.
+   *
+   * @default - none.
+   */
+  readonly unknownSettings?: { [sectionDotKey: string]: string };
+  /**
    * `[core] load_examples`: load Airflow's example DAGs.
    *
    * @default false
@@ -217,7 +224,7 @@ export class AirflowDeployment extends Construct {
     const version = this.version = props.airflowVersion ?? AirflowVersion.DEFAULT;
     checkMajorSpecificProps(version, props);
 
-    const config = this.config = new AirflowConfig(this, 'Config', { version, settings: props.settings });
+    const config = this.config = new AirflowConfig(this, 'Config', { version, settings: props.settings, unknownSettings: props.unknownSettings });
     config.setOwned('core', 'executor', 'KubernetesExecutor', 'kubernetesExecutor');
     setTyped(config, 'core', 'load_examples', props.loadExamples === undefined ? undefined : (props.loadExamples ? 'True' : 'False'), 'loadExamples', 'False');
     setTyped(config, 'core', 'parallelism', positiveInt(props.parallelism, 'parallelism'), 'parallelism', '32');

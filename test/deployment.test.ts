@@ -289,3 +289,15 @@ describe('AirflowDeployment options', () => {
     expect(yaml()).toBe(yaml());
   });
 });
+
+describe('AirflowDeployment settings checks', () => {
+  test('a misspelled setting fails with the closest known key', () => {
+    expect(() => synthDeployment({ settings: { 'core.paralelism': '8' } }))
+      .toThrow("Airflow 3.2.2 has no setting 'core.paralelism' (in 'settings'): did you mean 'core.parallelism'?");
+  });
+
+  test('unknownSettings passes plugin settings through unchecked', () => {
+    const { manifests } = synthDeployment({ unknownSettings: { 'my_plugin.endpoint': 'https://example.com' } });
+    expect(airflowCfg(manifests)['my_plugin.endpoint']).toBe('https://example.com');
+  });
+});

@@ -1,6 +1,7 @@
 import { Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { checkAirflowSetting, formatSettingsError, splitSettingName } from './airflow-settings-check';
 import { shortHash } from '../utils/hash';
 import { AirflowVersion } from '../version';
 
@@ -21,9 +22,27 @@ export interface AirflowConfigProps {
    * They override the library's defaults, except for the keys the library owns (executor, DAG folder,
    * database connection, ...), which are set through their own props.
    *
+   * Each one is checked against the settings of `version` when the construct is created: an unknown
+   * setting (with the closest known one), a renamed or removed one (with the new name), or a value of the
+   * wrong type (integer, float, boolean, list of allowed values) is an error. Settings of providers or
+   * plugins Airflow's reference does not list go in `unknownSettings`.
+   *
    * @default - only the library's defaults.
    */
   readonly settings?: { [sectionDotKey: string]: string };
+
+  /**
+   * Settings written to `airflow.cfg` as they are, without any check, keyed `section.key`.
+   *
+   * For settings of providers or plugins this library does not know (e.g. `{ 'openlineage.namespace': 'prod' }`),
+   * or to get around a check that is wrong for your Airflow release.
+   *
+   * They override the library's defaults like `settings` do, never the keys the library owns. A key may
+   * not be in both `settings` and `unknownSettings`.
+   *
+   * @default - none
+   */
+  readonly unknownSettings?: { [sectionDotKey: string]: string };
 }
 
 /**
@@ -70,6 +89,7 @@ export class AirflowConfig extends Construct {
   private readonly owned = new Map<string, OwnedKey>();
   private readonly defaults = new Map<string, string>();
   private readonly userSettings = new Map<string, string>();
+  private readonly uncheckedSettings = new Map<string, string>();
   private readonly secrets = new Map<string, AirflowSecretSetting>();
   private readonly files = new Map<string, { content: string; mountPath: string }>();
   private readonly reserved = new Map<string, string>();
@@ -77,10 +97,18 @@ export class AirflowConfig extends Construct {
   constructor(scope: Construct, id: string, props: AirflowConfigProps = {}) {
     super(scope, id);
     this.version = props.version ?? AirflowVersion.DEFAULT;
+    const errors: string[] = [];
+    for (const [name, value] of Object.entries(props.unknownSettings ?? {})) {
+      const [section, key] = splitSettingName(name, 'unknownSettings');
+      this.uncheckedSettings.set(`${section}.${key}`, value);
+    }
     for (const [name, value] of Object.entries(props.settings ?? {})) {
-      const [section, key] = splitSetting(name, 'settings');
+      const [section, key] = splitSettingName(name, 'settings');
+      const error = this.checkUserSetting(section, key, value);
+      if (error) errors.push(error);
       this.userSettings.set(`${section}.${key}`, value);
     }
+    if (errors.length > 0) throw new Error(errors.join('\n'));
     this.configMap = new kplus.ConfigMap(this, 'Resource');
     this.configMap.addData('airflow.cfg', Lazy.any({ produce: () => this.render() }));
     this.node.addValidation({ validate: () => this.validateOwnedKeys() });
@@ -111,10 +139,14 @@ export class AirflowConfig extends Construct {
   }
 
   /**
-   * Sets a user value (same as an entry of the `settings` prop).
+   * Sets a user value (same as an entry of the `settings` prop), checked the same way: an unknown, renamed or
+   * removed setting, or a value of the wrong type, throws.
    */
   public set(section: string, key: string, value: string): void {
-    this.userSettings.set(`${section}.${key}`, value);
+    const [s, k] = splitSettingName(`${section}.${key}`, 'settings');
+    const error = this.checkUserSetting(s, k, value);
+    if (error) throw new Error(error);
+    this.userSettings.set(`${s}.${k}`, value);
   }
 
   /**
@@ -132,7 +164,7 @@ export class AirflowConfig extends Construct {
    */
   public get(section: string, key: string): string | undefined {
     const name = `${section}.${key}`;
-    return this.owned.get(name)?.value ?? this.userSettings.get(name) ?? this.defaults.get(name);
+    return this.owned.get(name)?.value ?? this.userSettings.get(name) ?? this.uncheckedSettings.get(name) ?? this.defaults.get(name);
   }
 
   /**
@@ -165,11 +197,11 @@ export class AirflowConfig extends Construct {
    * The `airflow.cfg` text.
    */
   public render(): string {
-    const merged = new Map<string, string>([...this.defaults, ...this.userSettings]);
+    const merged = new Map<string, string>([...this.defaults, ...this.uncheckedSettings, ...this.userSettings]);
     for (const [name, { value }] of this.owned) merged.set(name, value);
     const sections = new Map<string, Array<[string, string]>>();
     for (const [name, value] of merged) {
-      const [section, key] = splitSetting(name, 'settings');
+      const [section, key] = splitSettingName(name, 'settings');
       if (!sections.has(section)) sections.set(section, []);
       sections.get(section)!.push([key, value]);
     }
@@ -193,12 +225,18 @@ export class AirflowConfig extends Construct {
     return shortHash([this.render(), ...files, ...secretRefs].join('\n---\n'), 16);
   }
 
+  private checkUserSetting(section: string, key: string, value: string): string | undefined {
+    const name = `${section}.${key}`;
+    if (this.uncheckedSettings.has(name)) return formatSettingsError('duplicate', { name });
+    return checkAirflowSetting(this.version, name, value, 'settings');
+  }
+
   private validateOwnedKeys(): string[] {
     const errors: string[] = [];
     const owners = new Map<string, string>([...this.reserved, ...[...this.owned].map(([name, o]) => [name, o.prop] as [string, string])]);
-    for (const [name, prop] of owners) {
-      if (this.userSettings.has(name)) {
-        errors.push(`Airflow setting '${name}' is managed by this library: set '${prop}' instead of overriding it in 'settings'`);
+    for (const [name, owner] of owners) {
+      for (const [prop, settings] of [['settings', this.userSettings], ['unknownSettings', this.uncheckedSettings]] as const) {
+        if (settings.has(name)) errors.push(formatSettingsError('managed', { name, owner, prop }));
       }
     }
     return errors;
@@ -210,12 +248,4 @@ export class AirflowConfig extends Construct {
  */
 export function airflowEnvName(section: string, key: string): string {
   return `AIRFLOW__${section.toUpperCase()}__${key.toUpperCase()}`;
-}
-
-function splitSetting(name: string, prop: string): [string, string] {
-  const match = /^([a-z0-9_]+)\.([a-z0-9_]+)$/.exec(name);
-  if (!match) {
-    throw new Error(`'${prop}' keys must be 'section.key' in lower case (for example 'core.parallelism'), got '${name}'`);
-  }
-  return [match[1], match[2]];
 }

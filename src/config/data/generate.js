@@ -1,0 +1,207 @@
+#!/usr/bin/env node
+// Generates airflow-2.ts and airflow-3.ts (next to this script) from the Airflow configuration reference JSON files.
+//
+//   node src/config/data/generate.js ../shared/airflow-config/airflow-2.json ../shared/airflow-config/airflow-3.json
+//
+// `--out <dir>` writes the modules to another directory (the tests use it to check the committed ones are current).
+// See README.md in this directory for what is kept and why. The output is deterministic: object keys are sorted,
+// arrays keep the order of the input (allowed values are listed in Airflow's order).
+'use strict';
+
+const crypto = require('crypto');
+const fs = require('fs');
+const path = require('path');
+
+const TYPE_CODES = { string: 's', integer: 'i', float: 'f', boolean: 'b' };
+/** Airflow 3's `airflow config lint` changes happened in 3.0 unless the rename map knows better. */
+const AIRFLOW_3_CHANGES_SINCE = '3.0';
+
+function main(args) {
+  const argv = [...args];
+  let outDir = __dirname;
+  const out = argv.indexOf('--out');
+  if (out >= 0) {
+    outDir = argv[out + 1];
+    argv.splice(out, 2);
+  }
+  if (argv.length !== 2 || !outDir) {
+    fail('usage: node src/config/data/generate.js [--out <dir>] <airflow-2.json> <airflow-3.json>');
+  }
+  const inputs = argv.map(file => ({ file, text: fs.readFileSync(file, 'utf8') }));
+  for (const input of inputs) input.data = JSON.parse(input.text);
+  const byMajor = {};
+  for (const input of inputs) {
+    const major = String(input.data.airflowVersion ?? '').split('.')[0];
+    if (major !== '2' && major !== '3') fail(`${input.file}: airflowVersion must be 2.x or 3.x, got '${input.data.airflowVersion}'`);
+    if (byMajor[major]) fail(`two inputs for Airflow ${major}`);
+    byMajor[major] = input;
+  }
+  if (!byMajor['2'] || !byMajor['3']) fail('give one Airflow 2 and one Airflow 3 file');
+
+  const af2 = build(byMajor['2'].data, undefined);
+  const af3 = build(byMajor['3'].data, byMajor['2'].data);
+  write(path.join(outDir, 'airflow-2.ts'), 'AIRFLOW_2_SETTINGS', byMajor['2'], af2);
+  write(path.join(outDir, 'airflow-3.ts'), 'AIRFLOW_3_SETTINGS', byMajor['3'], af3);
+}
+
+/**
+ * The compact data of one Airflow major version. `previous` (the Airflow 2 file) adds, for Airflow 3, the
+ * Airflow 2 renames whose old names Airflow 3 no longer knows, so that users upgrading get the new name.
+ */
+function build(data, previous) {
+  const sections = {};
+  const sensitive = [];
+  const emptyAllowed = [];
+  const allowedValues = {};
+  for (const [section, keys] of Object.entries(data.sections)) {
+    sections[section] = {};
+    for (const [key, info] of Object.entries(keys)) {
+      const code = TYPE_CODES[info.type];
+      if (!code) fail(`${section}.${key}: unknown type '${info.type}'`);
+      sections[section][key] = code;
+      const name = `${section}.${key}`;
+      if (info.sensitive) sensitive.push(name);
+      if (code !== 's' && (info.default === '' || info.default === null)) emptyAllowed.push(name);
+      if (info.allowedValues) allowedValues[name] = info.allowedValues;
+    }
+  }
+  const known = name => {
+    const [section, key] = name.split('.');
+    return sections[section]?.[key] !== undefined;
+  };
+
+  // old name -> [new name, since]; the first source that names an old key wins.
+  const renamed = {};
+  const removed = {};
+  const addRename = (from, to, since) => {
+    if (!since) fail(`rename ${from} -> ${to} has no version`);
+    if (!known(from) && renamed[from] === undefined && from !== to) renamed[from] = [to, since];
+  };
+  const details = new Map((data.renamedDetails ?? []).map(d => [d.from, d]));
+  for (const [from, to] of Object.entries(data.renamed ?? {})) addRename(from, to, details.get(from)?.since);
+  for (const [to, sources] of Object.entries(data.renamedManyToOne ?? {})) {
+    for (const source of sources) addRename(source.from, to, source.since);
+  }
+  // Airflow 2 renames, to date the renames `airflow config lint` knows (the old name stopped working in 3.0).
+  const previousRenames = new Map();
+  for (const d of previous?.renamedDetails ?? []) previousRenames.set(d.from, d);
+  for (const [to, sources] of Object.entries(previous?.renamedManyToOne ?? {})) {
+    for (const source of sources) previousRenames.set(source.from, { to, since: source.since });
+  }
+  const sinceOf = (from, to) => details.get(from)?.since
+    ?? (previousRenames.get(from)?.to === to ? previousRenames.get(from).since : undefined)
+    ?? AIRFLOW_3_CHANGES_SINCE;
+  for (const change of data.airflow2To3Changes ?? []) {
+    // skip default changes and removals of one particular value (`removeIfEquals`): the setting stays.
+    if (known(change.option)) continue;
+    if (change.renamedTo) {
+      addRename(change.option, change.renamedTo, sinceOf(change.option, change.renamedTo));
+    } else if (change.removed && change.removeIfEquals === undefined && removed[change.option] === undefined) {
+      removed[change.option] = [AIRFLOW_3_CHANGES_SINCE, oneLine(change.suggestion ?? '')];
+    }
+  }
+  const renamedSections = {};
+  for (const source of [data, previous ?? {}]) {
+    for (const [from, { to, since }] of Object.entries(source.renamedSections ?? {})) {
+      if (sections[from] === undefined && sections[to] !== undefined && renamedSections[from] === undefined) renamedSections[from] = [to, since];
+    }
+  }
+  for (const [from, { to, since }] of previousRenames) {
+    if (removed[from] === undefined) addRename(from, to, since);
+  }
+
+  // keep renames that end at a known setting; those that end at a removed one are removals themselves.
+  for (const from of Object.keys(renamed).sort()) {
+    const final = finalName(renamed, from);
+    if (known(final)) continue;
+    delete renamed[from];
+    if (removed[final] !== undefined) {
+      removed[from] = removed[final];
+    } else {
+      process.stderr.write(`Airflow ${data.airflowVersion}: dropped rename ${from} -> ${final} (the new name is not a known setting)\n`);
+    }
+  }
+  for (const from of Object.keys(removed)) delete renamed[from];
+
+  return {
+    sections: sortObject(Object.fromEntries(Object.entries(sections).map(([s, keys]) => [s, sortObject(keys)]))),
+    sensitive: sensitive.sort(),
+    emptyAllowed: emptyAllowed.sort(),
+    allowedValues: sortObject(allowedValues),
+    renamed: sortObject(renamed),
+    renamedSections: sortObject(renamedSections),
+    removed: sortObject(removed),
+  };
+}
+
+function finalName(renamed, from) {
+  let name = from;
+  const seen = new Set();
+  while (renamed[name] !== undefined && !seen.has(name)) {
+    seen.add(name);
+    name = renamed[name][0];
+  }
+  return name;
+}
+
+function write(outFile, constName, input, compact) {
+  const { data } = input;
+  const sha = crypto.createHash('sha256').update(input.text).digest('hex');
+  const providers = Object.entries(data.generatedFrom?.providers ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, p]) => `${name} ${p.version}`);
+  const lines = [
+    '// GENERATED FILE, DO NOT EDIT.',
+    `// Generated by src/config/data/generate.js from ${path.basename(input.file)} (sha256 ${sha}):`,
+    `// Airflow ${data.airflowVersion}, ${data.source}`,
+    `// with the config sections of ${providers.join(', ')}.`,
+    '// Regenerate (see src/config/data/README.md):',
+    '//   node src/config/data/generate.js ../shared/airflow-config/airflow-2.json ../shared/airflow-config/airflow-3.json',
+    "import { AirflowSettingsData } from './settings-data';",
+    '',
+    '/**',
+    ` * The settings Airflow ${data.airflowVersion} knows, their types, renames and removals.`,
+    ' *',
+    ' * @internal',
+    ' */',
+    `export const ${constName}: AirflowSettingsData = ${literal({ airflowVersion: data.airflowVersion, ...compact }, 0)};`,
+    '',
+  ];
+  fs.writeFileSync(outFile, lines.join('\n'));
+}
+
+/** A TypeScript literal in the repository's eslint style (single quotes, trailing commas, one entry a line). */
+function literal(value, depth) {
+  const indent = '  '.repeat(depth + 1);
+  const close = '  '.repeat(depth);
+  if (typeof value === 'string') return quote(value);
+  if (Array.isArray(value)) {
+    const oneLiner = `[${value.map(v => (typeof v === 'string' ? quote(v) : '')).join(', ')}]`;
+    if (value.every(v => typeof v === 'string') && oneLiner.length <= 100) return oneLiner;
+    return `[\n${value.map(v => `${indent}${literal(v, depth + 1)},\n`).join('')}${close}]`;
+  }
+  const entries = Object.entries(value);
+  if (entries.length === 0) return '{}';
+  const needsQuotes = entries.some(([k]) => !/^[A-Za-z_$][\w$]*$/.test(k));
+  const key = k => (needsQuotes ? quote(k) : k);
+  return `{\n${entries.map(([k, v]) => `${indent}${key(k)}: ${literal(v, depth + 1)},\n`).join('')}${close}}`;
+}
+
+function quote(text) {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
+}
+
+function oneLine(text) {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function sortObject(object) {
+  return Object.fromEntries(Object.keys(object).sort().map(k => [k, object[k]]));
+}
+
+function fail(message) {
+  process.stderr.write(`generate.js: ${message}\n`);
+  process.exit(1);
+}
+
+main(process.argv.slice(2));

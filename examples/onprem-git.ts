@@ -1,7 +1,7 @@
 import { App, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { AirflowDeployment, GitAuth, GitSyncSidecar, MetadataDatabase } from '../src';
+import { AirflowDeployment, AirflowExecutor, GitAuth, GitSyncSidecar, MetadataDatabase } from '../src';
 
 /**
  * On-premises Airflow 3 with the KubernetesExecutor and DAGs from a private git repository over SSH.
@@ -32,10 +32,10 @@ export class OnPremGitChart extends Chart {
         }),
       }),
       scheduler: { replicas: 2 },
-      kubernetesExecutor: {
+      executor: AirflowExecutor.kubernetes({
         deleteWorkerPodsOnFailure: false,
         nodeSelector: { 'node-role.example.com/airflow-tasks': 'true' },
-      },
+      }),
     });
   }
 }

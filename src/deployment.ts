@@ -12,7 +12,9 @@ import { IDagSource } from './dags/dag-source';
 import { EmbeddedPostgres } from './database/embedded-postgres';
 import { MetadataDatabase } from './database/metadata-database';
 import { AirflowMigrations } from './database/migrations';
-import { KubernetesExecutorConfig, KubernetesExecutorOptions } from './executors/kubernetes-executor';
+import { AirflowExecutor } from './executors/airflow-executor';
+import { CeleryExecutorConfig } from './executors/celery-executor';
+import { KubernetesExecutorConfig } from './executors/kubernetes-executor';
 import { AIRFLOW_HOME, AirflowPodRecipe } from './pod/airflow-pod-recipe';
 import { GeneratedSecret, GeneratedSecretKey, GeneratedValue } from './secrets/generated-secret';
 import { SecretGeneratorJob } from './secrets/secret-generator-job';
@@ -114,11 +116,12 @@ export interface AirflowDeploymentProps {
    */
   readonly dagSource?: IDagSource;
   /**
-   * The KubernetesExecutor: task pod template and management.
+   * The executor: `AirflowExecutor.kubernetes()`, `.celery()`, `.celeryAndKubernetes()` or (Airflow 2)
+   * `.celeryKubernetes()`.
    *
-   * @default - 250m CPU / 512Mi per task pod, 600 s grace period, pods deleted when they succeed.
+   * @default AirflowExecutor.kubernetes()
    */
-  readonly kubernetesExecutor?: KubernetesExecutorOptions;
+  readonly executor?: AirflowExecutor;
   /**
    * Any `airflow.cfg` setting, keyed `section.key`, e.g. `{ 'core.default_timezone': 'Europe/Paris' }`.
    *
@@ -189,8 +192,9 @@ export interface AirflowDeploymentProps {
 }
 
 /**
- * A complete Apache Airflow installation with the KubernetesExecutor: scheduler, API server (Airflow 3)
- * or webserver (Airflow 2), triggerer, dag-processor, metadata database, migrations and secrets.
+ * A complete Apache Airflow installation: scheduler, API server (Airflow 3) or webserver (Airflow 2),
+ * triggerer, dag-processor, the executor (KubernetesExecutor, Celery workers, or both), metadata database,
+ * migrations and secrets.
  *
  * @example
  * new AirflowDeployment(chart, 'Airflow', { loadExamples: true });
@@ -210,8 +214,10 @@ export class AirflowDeployment extends Construct {
   public readonly triggerer?: AirflowTriggerer;
   /** The standalone dag-processor, when there is one. */
   public readonly dagProcessor?: AirflowDagProcessor;
-  /** The KubernetesExecutor's pod template and RBAC. */
-  public readonly kubernetesExecutor: KubernetesExecutorConfig;
+  /** The KubernetesExecutor's pod template and RBAC, when the KubernetesExecutor is used. */
+  public readonly kubernetesExecutor?: KubernetesExecutorConfig;
+  /** The Celery broker and worker pools, when the CeleryExecutor is used. */
+  public readonly celeryExecutor?: CeleryExecutorConfig;
   /** The migration Job. */
   public readonly migrations: AirflowMigrations;
   /** The embedded database, when the database is embedded. */
@@ -225,7 +231,15 @@ export class AirflowDeployment extends Construct {
     checkMajorSpecificProps(version, props);
 
     const config = this.config = new AirflowConfig(this, 'Config', { version, settings: props.settings, unknownSettings: props.unknownSettings });
-    config.setOwned('core', 'executor', 'KubernetesExecutor', 'kubernetesExecutor');
+    const executor = props.executor ?? AirflowExecutor.kubernetes();
+    if (executor._kubernetesQueue !== undefined && version.isAirflow3) {
+      throw new Error(`AirflowExecutor.celeryKubernetes() is for Airflow 2 only, but 'airflowVersion' is ${version.version}: `
+        + 'use AirflowExecutor.celeryAndKubernetes() (tasks choose with executor="KubernetesExecutor")');
+    }
+    config.setOwned('core', 'executor', executor.setting, 'executor');
+    if (executor._kubernetesQueue !== undefined) {
+      config.setOwned('celery_kubernetes_executor', 'kubernetes_queue', executor._kubernetesQueue, 'executor (AirflowExecutor.celeryKubernetes)');
+    }
     setTyped(config, 'core', 'load_examples', props.loadExamples === undefined ? undefined : (props.loadExamples ? 'True' : 'False'), 'loadExamples', 'False');
     setTyped(config, 'core', 'parallelism', positiveInt(props.parallelism, 'parallelism'), 'parallelism', '32');
     setTyped(config, 'core', 'max_active_tasks_per_dag', positiveInt(props.maxActiveTasksPerDag, 'maxActiveTasksPerDag'), 'maxActiveTasksPerDag', '16');
@@ -255,26 +269,36 @@ export class AirflowDeployment extends Construct {
       dagSource: props.dagSource,
       podLabels: { 'app.kubernetes.io/instance': Names.toLabelValue(this) },
     });
-    this.kubernetesExecutor = new KubernetesExecutorConfig(this, 'KubernetesExecutor', { recipe, ...props.kubernetesExecutor });
+    // first everything every Airflow container needs, then the pods.
+    const kubernetes = executor._kubernetes;
+    if (kubernetes) KubernetesExecutorConfig.prepareRecipe(recipe);
+    if (executor._celery) {
+      checkKubernetesQueue(executor);
+      this.celeryExecutor = new CeleryExecutorConfig(this, 'Celery', { recipe, ...executor._celery });
+    }
+    if (kubernetes) {
+      this.kubernetesExecutor = new KubernetesExecutorConfig(this, 'KubernetesExecutor', { recipe, ...kubernetes });
+    }
     this.migrations = new AirflowMigrations(this, 'Migrations', { recipe });
 
-    // the UI reads task pods' logs from the Kubernetes API; the scheduler launches them.
+    // with the KubernetesExecutor the scheduler launches task pods and the UI reads their logs from the API.
+    const apiAccess = kubernetes !== undefined;
     if (version.isAirflow3) {
-      const apiServer = new AirflowApiServer(this, 'ApiServer', { recipe, automountServiceAccountToken: true, ...props.apiServer });
+      const apiServer = new AirflowApiServer(this, 'ApiServer', { recipe, automountServiceAccountToken: apiAccess, ...props.apiServer });
       config.setDefault('core', 'execution_api_server_url', `http://${apiServer.service.name}:${WEB_PORT}/execution/`);
       this.webUi = apiServer;
     } else {
-      this.webUi = new AirflowWebserver(this, 'Webserver', { recipe, automountServiceAccountToken: true, ...props.webserver });
+      this.webUi = new AirflowWebserver(this, 'Webserver', { recipe, automountServiceAccountToken: apiAccess, ...props.webserver });
     }
-    this.scheduler = new AirflowScheduler(this, 'Scheduler', { recipe, automountServiceAccountToken: true, ...props.scheduler });
+    this.scheduler = new AirflowScheduler(this, 'Scheduler', { recipe, automountServiceAccountToken: apiAccess, ...props.scheduler });
     if (props.triggerer?.enabled ?? true) {
       this.triggerer = new AirflowTriggerer(this, 'Triggerer', { recipe, ...props.triggerer });
     }
     if (standaloneDagProcessor) {
       this.dagProcessor = new AirflowDagProcessor(this, 'DagProcessor', { recipe, ...props.dagProcessor });
     }
-    this.kubernetesExecutor.grantLaunch(this.scheduler);
-    this.kubernetesExecutor.grantLogReading(this.webUi.serviceAccount);
+    this.kubernetesExecutor?.grantLaunch(this.scheduler);
+    this.kubernetesExecutor?.grantLogReading(this.webUi.serviceAccount);
 
     const generated = this.node.findAll().filter((c): c is GeneratedSecret => c instanceof GeneratedSecret);
     if (generated.length > 0) {
@@ -314,6 +338,17 @@ function checkMajorSpecificProps(version: AirflowVersion, props: AirflowDeployme
     if (value !== undefined) {
       const other = version.isAirflow3 ? 'Airflow 2' : 'Airflow 3';
       throw new Error(`'${prop}' is for ${other} only, but 'airflowVersion' is ${version.version}: remove it or change 'airflowVersion'`);
+    }
+  }
+}
+
+function checkKubernetesQueue(executor: AirflowExecutor): void {
+  const queue = executor._kubernetesQueue;
+  if (queue === undefined) return;
+  for (const pool of executor._celery?.pools ?? [{ name: 'default' }]) {
+    if ((pool.queues ?? [pool.name]).includes(queue)) {
+      throw new Error(`Celery pool '${pool.name}' serves queue '${queue}', which CeleryKubernetesExecutor sends to the KubernetesExecutor: `
+        + 'rename the pool\'s queue or pass another kubernetesQueue');
     }
   }
 }

@@ -22,4 +22,8 @@ export * from './components/webserver';
 export * from './components/triggerer';
 export * from './components/dag-processor';
 export * from './executors/kubernetes-executor';
+export * from './executors/celery-broker';
+export * from './executors/celery-worker-pool';
+export * from './executors/celery-executor';
+export * from './executors/airflow-executor';
 export * from './deployment';

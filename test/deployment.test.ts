@@ -222,7 +222,7 @@ describe('AirflowDeployment options', () => {
 
   test('fails when settings override the executor or the database connection', () => {
     expect(() => synthDeployment({ settings: { 'core.executor': 'LocalExecutor' } }))
-      .toThrow("Airflow setting 'core.executor' is managed by this library: set 'kubernetesExecutor' instead");
+      .toThrow("Airflow setting 'core.executor' is managed by this library: set 'executor' instead");
     expect(() => synthDeployment({ settings: { 'database.sql_alchemy_conn': 'sqlite://' } }))
       .toThrow("Airflow setting 'database.sql_alchemy_conn' is managed by this library: set 'database' instead");
   });

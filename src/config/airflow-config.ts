@@ -93,6 +93,7 @@ export class AirflowConfig extends Construct {
   private readonly secrets = new Map<string, AirflowSecretSetting>();
   private readonly files = new Map<string, { content: string; mountPath: string }>();
   private readonly reserved = new Map<string, string>();
+  private secretsRead = false;
 
   constructor(scope: Construct, id: string, props: AirflowConfigProps = {}) {
     super(scope, id);
@@ -139,6 +140,13 @@ export class AirflowConfig extends Construct {
   }
 
   /**
+   * Whether `reserve` (or `setSecret`) was called for `section.key`.
+   */
+  public isReserved(section: string, key: string): boolean {
+    return this.reserved.has(`${section}.${key}`);
+  }
+
+  /**
    * Sets a user value (same as an entry of the `settings` prop), checked the same way: an unknown, renamed or
    * removed setting, or a value of the wrong type, throws.
    */
@@ -155,6 +163,10 @@ export class AirflowConfig extends Construct {
    * @param prop the construct prop users set instead, named when a user setting collides.
    */
   public setSecret(section: string, key: string, value: kplus.SecretValue, prop: string): void {
+    if (this.secretsRead) {
+      throw new Error(`AirflowConfig.setSecret('${section}', '${key}') came after Airflow containers were created, which would miss it: `
+        + 'set secret settings before creating components');
+    }
     this.secrets.set(`${section}.${key}`, { section, key, value });
     this.reserve(section, key, prop);
   }
@@ -171,7 +183,8 @@ export class AirflowConfig extends Construct {
    * The settings that come from Secrets, in a stable order.
    */
   public get secretSettings(): AirflowSecretSetting[] {
-    return [...this.secrets.keys()].sort().map(name => this.secrets.get(name)!);
+    this.secretsRead = true;
+    return this.sortedSecrets();
   }
 
   /**
@@ -220,7 +233,7 @@ export class AirflowConfig extends Construct {
    * A hash of everything the configuration puts into a pod: `airflow.cfg`, extra files and the Secret references.
    */
   public get checksum(): string {
-    const secretRefs = this.secretSettings.map(s => `${s.section}.${s.key}=${s.value.secret.name}/${s.value.key}`);
+    const secretRefs = this.sortedSecrets().map(s => `${s.section}.${s.key}=${s.value.secret.name}/${s.value.key}`);
     const files = [...this.files.keys()].sort().map(f => `${f}\n${this.files.get(f)!.content}`);
     return shortHash([this.render(), ...files, ...secretRefs].join('\n---\n'), 16);
   }
@@ -229,6 +242,10 @@ export class AirflowConfig extends Construct {
     const name = `${section}.${key}`;
     if (this.uncheckedSettings.has(name)) return formatSettingsError('duplicate', { name });
     return checkAirflowSetting(this.version, name, value, 'settings');
+  }
+
+  private sortedSecrets(): AirflowSecretSetting[] {
+    return [...this.secrets.keys()].sort().map(name => this.secrets.get(name)!);
   }
 
   private validateOwnedKeys(): string[] {

@@ -95,6 +95,17 @@ export interface KubernetesExecutorConfigProps extends KubernetesExecutorOptions
  * server) get a read-only Role.
  */
 export class KubernetesExecutorConfig extends Construct {
+  /**
+   * Adds what every Airflow container needs for the KubernetesExecutor (the namespace task pods go to).
+   * Runs once per recipe; call it before creating anything else when several executors share a recipe.
+   */
+  public static prepareRecipe(recipe: AirflowPodRecipe): void {
+    if (recipe.config.isReserved('kubernetes_executor', 'namespace')) return;
+    // task pods go to the scheduler's own namespace, whatever namespace the manifests are applied to.
+    recipe.config.reserve('kubernetes_executor', 'namespace', 'the namespace the manifests are applied to');
+    recipe.addEnv('AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE', kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE));
+  }
+
   /** The ConfigMap holding `pod_template_file.yaml`. */
   public readonly podTemplateConfigMap: kplus.ConfigMap;
   /** The ServiceAccount task pods run as. */
@@ -115,9 +126,7 @@ export class KubernetesExecutorConfig extends Construct {
       throw new Error(`'workerPodsCreationBatchSize' must be a whole number >= 1, got ${batchSize}`);
     }
     const grace = props.terminationGracePeriod ?? Duration.seconds(600);
-    // task pods go to the scheduler's own namespace, whatever namespace the manifests are applied to.
-    config.reserve('kubernetes_executor', 'namespace', 'the namespace the manifests are applied to');
-    recipe.addEnv('AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE', kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE));
+    KubernetesExecutorConfig.prepareRecipe(recipe);
 
     this.serviceAccount = props.serviceAccount ?? new kplus.ServiceAccount(this, 'ServiceAccount', {
       automountToken: false,

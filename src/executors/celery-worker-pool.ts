@@ -1,0 +1,303 @@
+import { ApiObject, Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { DagPodMode } from '../dags/dag-source';
+import { AirflowPodRecipe } from '../pod/airflow-pod-recipe';
+import { applyPlacement, PodPlacement } from '../pod/placement';
+import { cpuAndMemory } from '../pod/security';
+
+/** The port Celery workers serve task logs on. */
+export const WORKER_LOG_PORT = 8793;
+/** The label naming a worker pool on its pods. */
+export const WORKER_POOL_LABEL = 'airflow.cdk8s.io/worker-pool';
+
+/**
+ * The kind of workload running a worker pool.
+ */
+export enum WorkerWorkloadKind {
+  /** A Deployment: workers are interchangeable, logs on an emptyDir (ship them to remote logging). */
+  DEPLOYMENT = 'Deployment',
+  /** A StatefulSet with a logs PersistentVolumeClaim per worker, so local task logs survive restarts. */
+  STATEFUL_SET = 'StatefulSet',
+}
+
+/**
+ * Options of one Celery worker pool.
+ */
+export interface CeleryWorkerPoolOptions extends PodPlacement {
+  /** The pool name (a DNS label), e.g. `default` or `heavy`. */
+  readonly name: string;
+  /**
+   * The Celery queues the pool serves (tasks choose one with `queue=`).
+   *
+   * @default - one queue named like the pool.
+   */
+  readonly queues?: string[];
+  /**
+   * Number of workers when not autoscaled.
+   *
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * `[celery] worker_concurrency` of this pool: tasks one worker runs at once.
+   *
+   * @default 16
+   */
+  readonly workerConcurrency?: number;
+  /**
+   * Resources of the worker container.
+   *
+   * @default - 500m CPU, 2Gi memory request, 4Gi memory limit.
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * Deployment or StatefulSet.
+   *
+   * @default WorkerWorkloadKind.DEPLOYMENT
+   */
+  readonly workloadKind?: WorkerWorkloadKind;
+  /**
+   * Size of each worker's logs claim (StatefulSet only).
+   *
+   * @default Size.gibibytes(10)
+   */
+  readonly logsStorage?: Size;
+  /**
+   * StorageClass of the logs claims (StatefulSet only).
+   *
+   * @default - the cluster's default StorageClass.
+   */
+  readonly logsStorageClassName?: string;
+  /**
+   * The longest task the pool runs: the grace period becomes 1.5 times this, so a rollout or node drain
+   * lets running tasks finish (Celery warm shutdown).
+   *
+   * @default - see `terminationGracePeriod`.
+   */
+  readonly longestTask?: Duration;
+  /**
+   * The grace period given directly.
+   *
+   * @default - 1.5 × `longestTask`, or 600 seconds.
+   */
+  readonly terminationGracePeriod?: Duration;
+  /**
+   * Whether the cluster autoscaler may evict workers to remove a node.
+   *
+   * @default false
+   */
+  readonly safeToEvict?: boolean;
+  /**
+   * A PodDisruptionBudget letting at most one worker of the pool be disrupted at a time.
+   *
+   * @default true
+   */
+  readonly podDisruptionBudget?: boolean;
+  /**
+   * Celery `worker_max_tasks_per_child`: recycle a worker process after this many tasks.
+   *
+   * @default - never.
+   */
+  readonly maxTasksPerChild?: number;
+  /**
+   * Celery `worker_max_memory_per_child`: recycle a worker process once it holds this much resident memory.
+   *
+   * @default - never.
+   */
+  readonly maxMemoryPerChild?: Size;
+  /**
+   * Extra environment variables of the worker container.
+   *
+   * @default - none.
+   */
+  readonly envVariables?: { [name: string]: kplus.EnvValue };
+  /**
+   * The ServiceAccount the workers run as.
+   *
+   * @default - a ServiceAccount of the pool's own.
+   */
+  readonly serviceAccount?: kplus.IServiceAccount;
+  /**
+   * Annotations of the pool's own ServiceAccount (IRSA, Workload Identity). Ignored with `serviceAccount`.
+   *
+   * @default - none.
+   */
+  readonly serviceAccountAnnotations?: { [key: string]: string };
+}
+
+/**
+ * Props for `CeleryWorkerPool`.
+ */
+export interface CeleryWorkerPoolProps extends CeleryWorkerPoolOptions {
+  /** The Airflow pod recipe. */
+  readonly recipe: AirflowPodRecipe;
+}
+
+/**
+ * A pool of Celery workers serving one or more queues, with its own size, resources and placement.
+ *
+ * Workers get `DUMB_INIT_SETSID=0` so that only Celery receives SIGTERM and does a warm shutdown, a grace
+ * period sized from the longest task, `safe-to-evict: false`, a PodDisruptionBudget, a liveness probe that
+ * pings the worker's own Celery node, and a headless Service on port 8793 for log serving. DAGs reach the
+ * workers through the deployment's DAG source.
+ */
+export class CeleryWorkerPool extends Construct {
+  /** The pool name. */
+  public readonly name: string;
+  /** The queues the pool serves. */
+  public readonly queues: string[];
+  /** Tasks one worker runs at once. */
+  public readonly workerConcurrency: number;
+  /** The Deployment or StatefulSet. */
+  public readonly workload: kplus.Workload;
+  /** The workload as an autoscaling target. */
+  public readonly scalable: kplus.IScalable;
+  /** `Deployment` or `StatefulSet`. */
+  public readonly workloadKind: WorkerWorkloadKind;
+  /** The worker container. */
+  public readonly container: kplus.Container;
+  /** The headless Service for log serving. */
+  public readonly service: kplus.Service;
+  /** The ServiceAccount the workers run as. */
+  public readonly serviceAccount: kplus.IServiceAccount;
+  /** The grace period of worker pods. */
+  public readonly terminationGracePeriod: Duration;
+
+  constructor(scope: Construct, id: string, props: CeleryWorkerPoolProps) {
+    super(scope, id);
+    const p = validatePool(props);
+    this.name = props.name;
+    this.queues = p.queues;
+    this.workerConcurrency = p.concurrency;
+    this.terminationGracePeriod = p.grace;
+    const recipe = props.recipe;
+
+    this.serviceAccount = props.serviceAccount ?? new kplus.ServiceAccount(this, 'ServiceAccount', {
+      automountToken: false, metadata: { annotations: props.serviceAccountAnnotations },
+    });
+    this.service = new kplus.Service(this, 'Service', {
+      clusterIP: 'None',
+      ports: [{ name: 'worker-logs', port: WORKER_LOG_PORT, targetPort: WORKER_LOG_PORT }],
+    });
+    const podProps: kplus.WorkloadProps = {
+      serviceAccount: this.serviceAccount,
+      automountServiceAccountToken: false,
+      securityContext: recipe.podSecurityContext,
+      terminationGracePeriod: p.grace,
+    };
+    this.workloadKind = props.workloadKind ?? WorkerWorkloadKind.DEPLOYMENT;
+    const workload = this.workloadKind === WorkerWorkloadKind.STATEFUL_SET
+      ? new WorkerStatefulSet(this, 'Resource', { ...podProps, service: this.service, replicas: p.replicas },
+        props.logsStorage ?? Size.gibibytes(10), props.logsStorageClassName)
+      : new kplus.Deployment(this, 'Resource', { ...podProps, replicas: p.replicas });
+    this.workload = workload;
+    this.scalable = workload;
+    this.service.select(this.workload);
+    const podMetadata = this.workload.podMetadata;
+    podMetadata.addLabel(WORKER_POOL_LABEL, props.name);
+    podMetadata.addAnnotation('cluster-autoscaler.kubernetes.io/safe-to-evict', String(props.safeToEvict ?? false));
+    podMetadata.addAnnotation('kubectl.kubernetes.io/default-container', 'worker');
+
+    const pod = recipe.bind(this, this.workload, { mode: DagPodMode.LONG_RUNNING, dags: true, component: 'worker', podMetadata });
+    const ping = ['sh', '-c', 'CONNECTION_CHECK_MAX_COUNT=0 exec /entrypoint python -m celery'
+      + ' --app airflow.providers.celery.executors.celery_executor.app inspect ping -d "celery@$(hostname)"'];
+    const env: { [name: string]: kplus.EnvValue } = {
+      // only the main process gets SIGTERM, so Celery shuts down warm and lets running tasks finish.
+      DUMB_INIT_SETSID: kplus.EnvValue.fromValue('0'),
+      AIRFLOW__CELERY__WORKER_CONCURRENCY: kplus.EnvValue.fromValue(String(p.concurrency)),
+    };
+    if (props.maxTasksPerChild !== undefined) {
+      env.AIRFLOW_CELERY_WORKER_MAX_TASKS_PER_CHILD = kplus.EnvValue.fromValue(String(props.maxTasksPerChild));
+    }
+    if (props.maxMemoryPerChild !== undefined) {
+      env.AIRFLOW_CELERY_WORKER_MAX_MEMORY_PER_CHILD = kplus.EnvValue.fromValue(String(props.maxMemoryPerChild.toKibibytes()));
+    }
+    this.container = pod.addAirflowContainer({
+      name: 'worker',
+      args: ['airflow', 'celery', 'worker', '--queues', p.queues.join(',')],
+      resources: props.resources ?? cpuAndMemory(500, 2048, 4096),
+      envVariables: { ...env, ...(props.envVariables ?? {}) },
+      ports: [{ name: 'worker-logs', number: WORKER_LOG_PORT }],
+      liveness: kplus.Probe.fromCommand(ping, {
+        initialDelaySeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(20), failureThreshold: 5, periodSeconds: Duration.seconds(60),
+      }),
+    });
+    applyPlacement(ApiObject.of(this.workload), '/spec/template/spec', props);
+
+    if (props.podDisruptionBudget ?? true) {
+      new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+        spec: {
+          maxUnavailable: kplus.k8s.IntOrString.fromNumber(1),
+          selector: { matchLabels: { [WORKER_POOL_LABEL]: props.name, ...recipe._labels('worker') } },
+        },
+      });
+    }
+  }
+}
+
+/**
+ * A StatefulSet whose `logs` volume is a PersistentVolumeClaim template (one claim per worker) instead of
+ * the recipe's emptyDir.
+ */
+class WorkerStatefulSet extends kplus.StatefulSet {
+  constructor(scope: Construct, id: string, props: kplus.StatefulSetProps,
+    private readonly logsStorage: Size, private readonly storageClassName?: string) {
+    super(scope, id, props);
+  }
+
+  /** @internal */
+  public _toKube(): kplus.k8s.StatefulSetSpec {
+    const spec = super._toKube();
+    const podSpec = spec.template.spec!;
+    return {
+      ...spec,
+      template: { ...spec.template, spec: { ...podSpec, volumes: (podSpec.volumes ?? []).filter(v => v.name !== 'logs') } },
+      volumeClaimTemplates: [{
+        metadata: { name: 'logs' },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: this.storageClassName,
+          resources: { requests: { storage: kplus.k8s.Quantity.fromString(`${this.logsStorage.toMebibytes()}Mi`) } },
+        },
+      }],
+    };
+  }
+}
+
+function validatePool(props: CeleryWorkerPoolProps): { queues: string[]; concurrency: number; replicas: number; grace: Duration } {
+  const where = `CeleryWorkerPool '${props.name}'`;
+  if (!/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/.test(props.name)) {
+    throw new Error(`CeleryWorkerPool: 'name' must be 1-32 lower-case letters, digits and '-', starting and ending with a letter or digit, got '${props.name}'`);
+  }
+  const queues = props.queues ?? [props.name];
+  if (queues.length === 0) {
+    throw new Error(`${where}: 'queues' is empty, so the pool would take no task: name at least one queue (tasks pick one with queue=...)`);
+  }
+  for (const q of queues) {
+    if (!/^[A-Za-z0-9_.:-]+$/.test(q)) {
+      throw new Error(`${where}: queue '${q}' must be letters, digits, '_', '.', ':' and '-' only`);
+    }
+  }
+  const concurrency = props.workerConcurrency ?? 16;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new Error(`${where}: 'workerConcurrency' must be a whole number >= 1, got ${concurrency}`);
+  }
+  const replicas = props.replicas ?? 1;
+  if (!Number.isInteger(replicas) || replicas < 0) {
+    throw new Error(`${where}: 'replicas' must be a whole number >= 0, got ${replicas}`);
+  }
+  if (props.maxTasksPerChild !== undefined && (!Number.isInteger(props.maxTasksPerChild) || props.maxTasksPerChild < 1)) {
+    throw new Error(`${where}: 'maxTasksPerChild' must be a whole number >= 1, got ${props.maxTasksPerChild}`);
+  }
+  if (props.longestTask && props.terminationGracePeriod) {
+    const needed = props.longestTask.toSeconds();
+    if (props.terminationGracePeriod.toSeconds() < needed) {
+      throw new Error(`${where}: 'terminationGracePeriod' (${props.terminationGracePeriod.toSeconds()}s) is shorter than 'longestTask' (${needed}s), `
+        + 'so a rollout would kill running tasks: raise it, or leave it out to get 1.5 × longestTask');
+    }
+  }
+  const grace = props.terminationGracePeriod
+    ?? (props.longestTask ? Duration.seconds(Math.ceil(props.longestTask.toSeconds() * 1.5)) : Duration.seconds(600));
+  return { queues, concurrency, replicas, grace };
+}

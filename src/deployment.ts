@@ -19,6 +19,7 @@ import { AIRFLOW_HOME, AirflowPodRecipe } from './pod/airflow-pod-recipe';
 import { GeneratedSecret, GeneratedSecretKey, GeneratedValue } from './secrets/generated-secret';
 import { SecretGeneratorJob } from './secrets/secret-generator-job';
 import { AirflowVersion } from './version';
+import { AirflowWarnings } from './warnings';
 
 /**
  * Airflow's own secrets. Each one not given is generated inside the cluster once (never at synth).
@@ -136,6 +137,12 @@ export interface AirflowDeploymentProps {
    */
   readonly unknownSettings?: { [sectionDotKey: string]: string };
   /**
+   * Fail the synth on warnings (e.g. in CI); the `CDK8S_AIRFLOW_STRICT=true` environment variable does the same.
+   *
+   * @default false
+   */
+  readonly strict?: boolean;
+  /**
    * `[core] load_examples`: load Airflow's example DAGs.
    *
    * @default false
@@ -228,6 +235,7 @@ export class AirflowDeployment extends Construct {
   constructor(scope: Construct, id: string, props: AirflowDeploymentProps = {}) {
     super(scope, id);
     const version = this.version = props.airflowVersion ?? AirflowVersion.DEFAULT;
+    if (props.strict) AirflowWarnings.of(this).strict = true;
     checkMajorSpecificProps(version, props);
 
     const config = this.config = new AirflowConfig(this, 'Config', { version, settings: props.settings, unknownSettings: props.unknownSettings });

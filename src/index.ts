@@ -1,4 +1,5 @@
 export * from './version';
+export * from './warnings';
 export * from './config/airflow-config';
 export * from './dags/dag-source';
 export * from './dags/combined-dag-source';

@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { DagPodMode, DagSourceBindOptions, DagSourceBinding, IDagSource } from './dag-source';
 import { setRefreshInterval } from './refresh-interval';
 import { syncContainerName, syncTmpVolume, syncVolume } from './sync-volume';
+import { AirflowWarnings } from '../warnings';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
 
 /** uid and gid of the git-sync image's own user. */
@@ -267,6 +268,13 @@ export class GitSyncSidecar implements IDagSource {
       }));
     }
     setRefreshInterval(options.config, this.props.period ?? Duration.seconds(60));
+    const warnings = AirflowWarnings.of(options.sharedScope);
+    if (this.props.repo.startsWith('http://')) {
+      warnings.add(`GitSyncSidecar: 'repo' ${this.props.repo} uses plain http: anyone on the path can change the DAGs Airflow runs; use https://`);
+    }
+    if (this.auth._ssh?.disableHostKeyChecking) {
+      warnings.add(`GitSyncSidecar: host key checking is off for ${this.props.repo}: anyone who can intercept the connection can serve DAGs; set 'knownHosts'`);
+    }
     const subPath = trimSlashes(this.props.subPath ?? '');
     return {
       dagsFolder: [options.mountPath, LINK, subPath].filter(p => p !== '').join('/'),

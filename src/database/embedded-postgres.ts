@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
 import { GeneratedSecret, GeneratedValue } from '../secrets/generated-secret';
+import { AirflowWarnings } from '../warnings';
 
 /** uid and gid of the `postgres` user in the official Debian-based `postgres` image. */
 const POSTGRES_UID = 999;
@@ -59,6 +60,7 @@ export class EmbeddedPostgres extends Construct {
 
   constructor(scope: Construct, id: string, props: EmbeddedPostgresProps = {}) {
     super(scope, id);
+    AirflowWarnings.of(this).add('the embedded PostgreSQL is one pod without backups or failover: use MetadataDatabase.external(...) in production');
     this.claim = new kplus.PersistentVolumeClaim(this, 'Data', {
       accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
       storage: props.storage ?? Size.gibibytes(8),

@@ -6,6 +6,7 @@ import { DagPodMode } from '../dags/dag-source';
 import { AIRFLOW_HOME, AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 import { applyPlacement, PodPlacement } from '../pod/placement';
 import { cpuAndMemory } from '../pod/security';
+import { AirflowWarnings } from '../warnings';
 
 /** Folder the scheduler mounts the pod template ConfigMap at. */
 const POD_TEMPLATE_DIR = `${AIRFLOW_HOME}/pod_templates`;
@@ -154,6 +155,9 @@ export class KubernetesExecutorConfig extends Construct {
 
     config.setOwned('kubernetes_executor', 'pod_template_file', `${POD_TEMPLATE_DIR}/${POD_TEMPLATE_FILE}`, 'kubernetesExecutor');
     config.setOwned('kubernetes_executor', 'delete_worker_pods', pyBool(props.deleteWorkerPods ?? true), 'kubernetesExecutor.deleteWorkerPods');
+    if (props.deleteWorkerPods === false) {
+      AirflowWarnings.of(this).add("'deleteWorkerPods' is false: finished task pods stay, with their IP addresses and quota, until something deletes them");
+    }
     config.setOwned('kubernetes_executor', 'delete_worker_pods_on_failure', pyBool(props.deleteWorkerPodsOnFailure ?? false), 'kubernetesExecutor.deleteWorkerPodsOnFailure');
     config.setOwned('kubernetes_executor', 'worker_pods_creation_batch_size', String(batchSize), 'kubernetesExecutor.workerPodsCreationBatchSize');
     const image = splitImage(recipe.image);

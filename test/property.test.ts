@@ -1,0 +1,77 @@
+import { Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { describe, expect, test, vi } from 'vitest';
+import {
+  AirflowDeployment, AirflowDeploymentProps, AirflowExecutor, AirflowVersion, DagSource, EfsDagVolume, GitAuth, GitSyncSidecar,
+  IDagSource, MetadataDatabase, S3Credentials, S3SyncSidecar,
+} from '../src';
+import { expectValidManifests } from './support/manifests';
+import { testChart } from './support/synth';
+
+/** mulberry32: a small seeded PRNG, so every run tries the same combinations. */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a |= 0;
+    a = (a + 0x6D2B79F5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const KNOWN_HOSTS = 'github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
+const USER_SECRETS = ['user-db', 'user-git'];
+
+function randomProps(random: () => number, chart: Chart): { props: AirflowDeploymentProps; description: string } {
+  const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
+  const version = pick([AirflowVersion.V2_10_5, AirflowVersion.V2_11_0, AirflowVersion.V3_0_6, AirflowVersion.V3_1_8, AirflowVersion.V3_2_2]);
+  const userSecret = (name: string) => kplus.Secret.fromSecretName(chart, `Secret-${name}`, name);
+  const git = () => new GitSyncSidecar({ repo: 'https://github.com/org/dags.git', subPath: pick(['', 'dags']) });
+  const sources: Array<[string, () => IDagSource]> = [
+    ['image', () => DagSource.fromImage()],
+    ['git-https', git],
+    ['git-ssh', () => new GitSyncSidecar({
+      repo: 'git@github.com:org/dags.git', auth: GitAuth.ssh({ privateKey: { secret: userSecret('user-git'), key: 'ssh' }, knownHosts: KNOWN_HOSTS }),
+    })],
+    ['s3', () => new S3SyncSidecar({ bucket: 'dags-bucket', region: 'eu-west-1', credentials: S3Credentials.fromEnvironment() })],
+    ['efs', () => new EfsDagVolume(chart, 'Efs', { fileSystemId: 'fs-0123456789abcdef0', populatedBy: git() })],
+    ['combined', () => DagSource.combine([{ subfolder: 'a', source: git() }, { subfolder: 'b', source: git() }])],
+  ];
+  const [sourceName, source] = pick(sources);
+  const executors: Array<[string, () => AirflowExecutor]> = [
+    ['kubernetes', () => AirflowExecutor.kubernetes({ deleteWorkerPodsOnFailure: random() < 0.5 })],
+    ['celery', () => AirflowExecutor.celery({ pools: [{ name: 'default', replicas: 1 + Math.floor(random() * 3) }, { name: 'heavy', workerConcurrency: 2 }] })],
+    ['celery+kubernetes', () => AirflowExecutor.celeryAndKubernetes()],
+  ];
+  if (!version.isAirflow3) executors.push(['celery-kubernetes', () => AirflowExecutor.celeryKubernetes()]);
+  const [executorName, executor] = pick(executors);
+  const external = random() < 0.5;
+  const props: AirflowDeploymentProps = {
+    airflowVersion: version,
+    executor: executor(),
+    dagSource: source(),
+    database: external ? MetadataDatabase.external({ connection: { secret: userSecret('user-db'), key: 'url' } }) : undefined,
+    parallelism: 8 + Math.floor(random() * 64),
+    scheduler: { replicas: 1 + Math.floor(random() * 3) },
+    triggerer: { enabled: random() < 0.8 },
+    dagProcessor: version.isAirflow3 ? undefined : { enabled: random() < 0.5 },
+    loadExamples: random() < 0.5,
+  };
+  return { props, description: `${version.version} ${executorName} ${sourceName} ${external ? 'external' : 'embedded'} db` };
+}
+
+describe('random valid prop combinations', () => {
+  const random = prng(20261123);
+  const cases = Array.from({ length: 24 }, (_, i) => i);
+
+  test.each(cases)('combination %i synthesizes manifests that pass the schema, reference and Pod Security checks', () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const chart = testChart();
+    const { props, description } = randomProps(random, chart);
+    new AirflowDeployment(chart, 'Airflow', props);
+    const manifests = Testing.synth(chart);
+    expect(manifests.length, description).toBeGreaterThan(10);
+    expectValidManifests(manifests, { external: { secrets: USER_SECRETS } });
+  });
+});

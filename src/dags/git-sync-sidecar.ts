@@ -3,8 +3,8 @@ import * as kplus from 'cdk8s-plus-28';
 import { DagPodMode, DagSourceBindOptions, DagSourceBinding, IDagSource } from './dag-source';
 import { setRefreshInterval } from './refresh-interval';
 import { syncContainerName, syncTmpVolume, syncVolume } from './sync-volume';
-import { AirflowWarnings } from '../warnings';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
+import { AirflowWarnings } from '../warnings';
 
 /** uid and gid of the git-sync image's own user. */
 const GIT_SYNC_UID = 65533;

@@ -1,4 +1,4 @@
-import { Names } from 'cdk8s';
+import { ApiObject, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AirflowApiServer, AirflowApiServerOptions } from './components/api-server';
@@ -13,8 +13,11 @@ import { EmbeddedPostgres } from './database/embedded-postgres';
 import { MetadataDatabase } from './database/metadata-database';
 import { AirflowMigrations } from './database/migrations';
 import { AirflowExecutor } from './executors/airflow-executor';
+import { kedaTriggererQuery } from './executors/autoscaling-internals';
 import { CeleryExecutorConfig } from './executors/celery-executor';
+import { KedaDatabaseAuthentication } from './executors/keda-database-authentication';
 import { KubernetesExecutorConfig } from './executors/kubernetes-executor';
+import { KedaAutoscalingOptions, WorkerAutoscalerKind, WorkerAutoscaling } from './executors/worker-autoscaling';
 import { AIRFLOW_HOME, AirflowPodRecipe } from './pod/airflow-pod-recipe';
 import { GeneratedSecret, GeneratedSecretKey, GeneratedValue } from './secrets/generated-secret';
 import { SecretGeneratorJob } from './secrets/secret-generator-job';
@@ -74,6 +77,18 @@ export interface TriggererDeploymentOptions extends AirflowTriggererOptions {
    * @default true
    */
   readonly enabled?: boolean;
+  /**
+   * Scale the triggerer with KEDA on the triggers in the metadata database: `ceil(triggers / capacity)` pods,
+   * where capacity is the triggerer's `[triggerer] capacity` (Airflow 3) or `default_capacity` (Airflow 2)
+   * setting, 1000 unless set. Only `WorkerAutoscaling.keda()` is accepted, and not together with `replicas`.
+   *
+   * `minReplicas` defaults to 1 here: a triggerer is then always up, so a deferred task resumes without
+   * waiting for a pod to start and the UI does not report the triggerer as missing. With `minReplicas: 0`
+   * the query still starts one as soon as a trigger exists (deferred tasks wait about a minute longer).
+   *
+   * @default - a fixed number of triggerers (`replicas`).
+   */
+  readonly autoscaling?: WorkerAutoscaling;
 }
 
 /**
@@ -231,6 +246,10 @@ export class AirflowDeployment extends Construct {
   public readonly embeddedDatabase?: EmbeddedPostgres;
   /** The Job generating Secrets in the cluster, when any Secret is generated. */
   public readonly secretGenerator?: SecretGeneratorJob;
+  /** KEDA's access to the metadata database, when a worker pool or the triggerer scales with KEDA. */
+  public readonly kedaAuthentication?: KedaDatabaseAuthentication;
+  /** The triggerer's KEDA ScaledObject, with `triggerer.autoscaling`. */
+  public readonly triggererScaledObject?: ApiObject;
 
   constructor(scope: Construct, id: string, props: AirflowDeploymentProps = {}) {
     super(scope, id);
@@ -266,7 +285,9 @@ export class AirflowDeployment extends Construct {
     }
 
     this.configureSecrets(config, props.secrets ?? {});
-    const database = (props.database ?? MetadataDatabase.embeddedPostgres()).bind(this);
+    const triggererKeda = checkTriggererAutoscaling(props.triggerer);
+    const kedaUsed = triggererKeda !== undefined || (executor._celery?.pools ?? []).some(p => p.autoscaling?.kind === WorkerAutoscalerKind.KEDA);
+    const database = (props.database ?? MetadataDatabase.embeddedPostgres()).bind(this, { kedaConnection: kedaUsed });
     this.embeddedDatabase = database.embedded;
     config.setSecret('database', 'sql_alchemy_conn', database.connection, 'database');
 
@@ -282,7 +303,10 @@ export class AirflowDeployment extends Construct {
     if (kubernetes) KubernetesExecutorConfig.prepareRecipe(recipe);
     if (executor._celery) {
       checkKubernetesQueue(executor);
-      this.celeryExecutor = new CeleryExecutorConfig(this, 'Celery', { recipe, ...executor._celery });
+      this.celeryExecutor = new CeleryExecutorConfig(this, 'Celery', {
+        recipe, ...executor._celery, database, multiExecutor: executor.setting === 'CeleryExecutor,KubernetesExecutor',
+      });
+      this.kedaAuthentication = this.celeryExecutor.kedaAuthentication;
     }
     if (kubernetes) {
       this.kubernetesExecutor = new KubernetesExecutorConfig(this, 'KubernetesExecutor', { recipe, ...kubernetes });
@@ -301,6 +325,12 @@ export class AirflowDeployment extends Construct {
     this.scheduler = new AirflowScheduler(this, 'Scheduler', { recipe, automountServiceAccountToken: apiAccess, ...props.scheduler });
     if (props.triggerer?.enabled ?? true) {
       this.triggerer = new AirflowTriggerer(this, 'Triggerer', { recipe, ...props.triggerer });
+      if (triggererKeda) {
+        const auth = this.kedaAuthentication ??= new KedaDatabaseAuthentication(this, 'KedaAuthentication', { database });
+        const query = kedaTriggererQuery(database.engine, triggererCapacity(config));
+        this.triggererScaledObject = auth.addScaledObject(this.triggerer, 'ScaledObject', this.triggerer.deployment, query,
+          { ...triggererKeda, minReplicas: triggererKeda.minReplicas ?? 1 });
+      }
     }
     if (standaloneDagProcessor) {
       this.dagProcessor = new AirflowDagProcessor(this, 'DagProcessor', { recipe, ...props.dagProcessor });
@@ -348,6 +378,34 @@ function checkMajorSpecificProps(version: AirflowVersion, props: AirflowDeployme
       throw new Error(`'${prop}' is for ${other} only, but 'airflowVersion' is ${version.version}: remove it or change 'airflowVersion'`);
     }
   }
+}
+
+/** The KEDA options of the triggerer, after checking the triggerer props that go with them. */
+function checkTriggererAutoscaling(triggerer: TriggererDeploymentOptions | undefined): KedaAutoscalingOptions | undefined {
+  const autoscaling = triggerer?.autoscaling;
+  if (!autoscaling) return undefined;
+  if (!autoscaling._keda) {
+    throw new Error("'triggerer.autoscaling' must be WorkerAutoscaling.keda(): a triggerer's load is the triggers waiting in the database, "
+      + 'which its CPU use does not show');
+  }
+  if (triggerer.enabled === false) {
+    throw new Error("'triggerer.autoscaling' is set but 'triggerer.enabled' is false: remove one of them");
+  }
+  if (triggerer.replicas !== undefined) {
+    throw new Error("'triggerer.replicas' and 'triggerer.autoscaling' are both set, but the autoscaler decides the number of triggerers: "
+      + 'remove replicas (give minReplicas and maxReplicas to WorkerAutoscaling.keda())');
+  }
+  return autoscaling._keda;
+}
+
+/** Triggers one triggerer runs at once: `[triggerer] capacity` (Airflow 3) or `default_capacity` (Airflow 2). */
+function triggererCapacity(config: AirflowConfig): number {
+  const key = config.version.isAirflow3 ? 'capacity' : 'default_capacity';
+  const value = config.get('triggerer', key) ?? '1000';
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
+    throw new Error(`'triggerer.autoscaling' divides the triggers by the setting 'triggerer.${key}', which must then be a whole number >= 1, got '${value}'`);
+  }
+  return Number(value);
 }
 
 function checkKubernetesQueue(executor: AirflowExecutor): void {

@@ -1,8 +1,8 @@
-import { Duration, Size } from 'cdk8s';
+import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
-import { GeneratedSecret, GeneratedValue } from '../secrets/generated-secret';
+import { GeneratedSecret, GeneratedSecretKey, GeneratedValue } from '../secrets/generated-secret';
 import { AirflowWarnings } from '../warnings';
 
 /** uid and gid of the `postgres` user in the official Debian-based `postgres` image. */
@@ -37,6 +37,17 @@ export interface EmbeddedPostgresProps {
    * @default - 100m CPU, 256Mi memory request, 1Gi memory limit.
    */
   readonly resources?: kplus.ContainerResources;
+  /**
+   * Also generate key `keda-connection`: `postgresql://airflow:<password>@<service>.<namespace>.svc:5432/airflow?sslmode=disable`,
+   * the libpq URL KEDA's PostgreSQL scaler reads (fully qualified, since KEDA connects from its own namespace;
+   * the chart needs a namespace). `AirflowDeployment` sets it when anything scales with `WorkerAutoscaling.keda()`.
+   *
+   * The key is generated with the Secret: turning this on for an existing Secret makes the secret generator
+   * Job fail until the key is added to that Secret (or the Secret is deleted and generated again).
+   *
+   * @default false
+   */
+  readonly kedaConnection?: boolean;
 }
 
 /**
@@ -53,10 +64,12 @@ export class EmbeddedPostgres extends Construct {
   public readonly service: kplus.Service;
   /** The data volume claim. */
   public readonly claim: kplus.PersistentVolumeClaim;
-  /** The generated Secret with keys `password` and `connection`. */
+  /** The generated Secret with keys `password`, `connection` and (with `kedaConnection`) `keda-connection`. */
   public readonly credentials: GeneratedSecret;
   /** The SQLAlchemy connection URL. */
   public readonly connection: kplus.SecretValue;
+  /** The connection URL for KEDA, with `kedaConnection`. */
+  public readonly kedaConnection?: kplus.SecretValue;
 
   constructor(scope: Construct, id: string, props: EmbeddedPostgresProps = {}) {
     super(scope, id);
@@ -70,13 +83,22 @@ export class EmbeddedPostgres extends Construct {
     this.service = new kplus.Service(this, 'Service', {
       ports: [{ name: 'postgres', port: PORT, targetPort: PORT }],
     });
-    this.credentials = new GeneratedSecret(this, 'Credentials', {
-      keys: [
-        { key: 'password', value: GeneratedValue.randomString(32) },
-        { key: 'connection', value: GeneratedValue.template(`postgresql://airflow:{password}@${this.service.name}:${PORT}/airflow`) },
-      ],
-    });
+    const keys: GeneratedSecretKey[] = [
+      { key: 'password', value: GeneratedValue.randomString(32) },
+      { key: 'connection', value: GeneratedValue.template(`postgresql://airflow:{password}@${this.service.name}:${PORT}/airflow`) },
+    ];
+    if (props.kedaConnection) {
+      const namespace = Chart.of(this).namespace;
+      if (!namespace) {
+        throw new Error(`EmbeddedPostgres '${this.node.path}': 'kedaConnection' needs the chart's namespace, because KEDA connects to the database `
+          + "from its own namespace: give the Chart a namespace, e.g. new Chart(app, 'airflow', { namespace: 'airflow' })");
+      }
+      const host = `${this.service.name}.${namespace}.svc`;
+      keys.push({ key: 'keda-connection', value: GeneratedValue.template(`postgresql://airflow:{password}@${host}:${PORT}/airflow?sslmode=disable`) });
+    }
+    this.credentials = new GeneratedSecret(this, 'Credentials', { keys });
     this.connection = this.credentials.valueOf('connection');
+    this.kedaConnection = props.kedaConnection ? this.credentials.valueOf('keda-connection') : undefined;
 
     this.statefulSet = new kplus.StatefulSet(this, 'Resource', {
       service: this.service,

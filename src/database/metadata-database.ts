@@ -27,6 +27,31 @@ export interface ExternalDatabaseOptions {
    * @default DatabaseEngine.POSTGRESQL
    */
   readonly engine?: DatabaseEngine;
+  /**
+   * The Secret key holding the connection in the format KEDA's scaler reads, needed by
+   * `WorkerAutoscaling.keda()` (KEDA counts queued tasks in the database itself):
+   * - PostgreSQL: a libpq URL without an SQLAlchemy driver suffix and with an explicit `sslmode`, e.g.
+   *   `postgresql://airflow:<password>@db.example.com:5432/airflow?sslmode=require` (not `postgresql+psycopg2://`);
+   * - MySQL: a Go driver DSN, e.g. `airflow:<password>@tcp(db.example.com:3306)/airflow`.
+   *
+   * The host must resolve from KEDA's own namespace. Only KEDA reads it (through a `TriggerAuthentication`);
+   * no Airflow container gets it.
+   *
+   * @default - none: KEDA autoscaling is an error.
+   */
+  readonly kedaConnection?: kplus.SecretValue;
+}
+
+/**
+ * Options for `MetadataDatabase.bind`.
+ */
+export interface MetadataDatabaseBindOptions {
+  /**
+   * Whether KEDA reads the database: the embedded PostgreSQL then generates a `keda-connection` key.
+   *
+   * @default false
+   */
+  readonly kedaConnection?: boolean;
 }
 
 /**
@@ -37,6 +62,12 @@ export interface MetadataDatabaseBinding {
   readonly connection: kplus.SecretValue;
   /** The engine. */
   readonly engine: DatabaseEngine;
+  /**
+   * The Secret key holding the connection in KEDA's format (see `ExternalDatabaseOptions.kedaConnection`).
+   *
+   * @default - none: KEDA autoscaling is an error.
+   */
+  readonly kedaConnection?: kplus.SecretValue;
   /**
    * The embedded database, when there is one.
    *
@@ -67,7 +98,7 @@ export abstract class MetadataDatabase {
   /**
    * Creates what the database needs (if anything) under `scope`.
    */
-  public abstract bind(scope: Construct): MetadataDatabaseBinding;
+  public abstract bind(scope: Construct, options?: MetadataDatabaseBindOptions): MetadataDatabaseBinding;
 }
 
 class EmbeddedPostgresDatabase extends MetadataDatabase {
@@ -75,9 +106,10 @@ class EmbeddedPostgresDatabase extends MetadataDatabase {
     super();
   }
 
-  public bind(scope: Construct): MetadataDatabaseBinding {
-    const embedded = new EmbeddedPostgres(scope, 'Database', this.options);
-    return { connection: embedded.connection, engine: DatabaseEngine.POSTGRESQL, embedded };
+  public bind(scope: Construct, options: MetadataDatabaseBindOptions = {}): MetadataDatabaseBinding {
+    const kedaConnection = this.options.kedaConnection || options.kedaConnection;
+    const embedded = new EmbeddedPostgres(scope, 'Database', { ...this.options, kedaConnection });
+    return { connection: embedded.connection, engine: DatabaseEngine.POSTGRESQL, kedaConnection: embedded.kedaConnection, embedded };
   }
 }
 
@@ -87,9 +119,13 @@ class ExternalDatabase extends MetadataDatabase {
     if (!options.connection.key) {
       throw new Error("MetadataDatabase.external: 'connection.key' must name the Secret key that holds the connection URL");
     }
+    if (options.kedaConnection && !options.kedaConnection.key) {
+      throw new Error("MetadataDatabase.external: 'kedaConnection.key' must name the Secret key that holds KEDA's connection string");
+    }
   }
 
   public bind(): MetadataDatabaseBinding {
-    return { connection: this.options.connection, engine: this.options.engine ?? DatabaseEngine.POSTGRESQL };
+    const { connection, kedaConnection } = this.options;
+    return { connection, engine: this.options.engine ?? DatabaseEngine.POSTGRESQL, kedaConnection };
   }
 }

@@ -1,7 +1,11 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { CeleryBroker, CeleryBrokerBinding } from './celery-broker';
+import { CeleryFlower, FlowerOptions } from './celery-flower';
 import { CeleryWorkerPool, CeleryWorkerPoolOptions } from './celery-worker-pool';
+import { KedaDatabaseAuthentication } from './keda-database-authentication';
+import { WorkerAutoscalerKind } from './worker-autoscaling';
+import { MetadataDatabaseBinding } from '../database/metadata-database';
 import { AIRFLOW_HOME, AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 
 /** The Python module (on Airflow's path through `$AIRFLOW_HOME/config`) holding the Celery settings. */
@@ -29,6 +33,13 @@ export interface CeleryExecutorOptions {
    * @default - the metadata database (Airflow derives it from the database connection).
    */
   readonly resultBackend?: kplus.SecretValue;
+  /**
+   * Run Flower, the Celery monitoring UI (`airflow celery flower`, port 5555). Give it `basicAuth`: without
+   * it anyone reaching its Service can control the workers.
+   *
+   * @default - no Flower.
+   */
+  readonly flower?: FlowerOptions;
 }
 
 /**
@@ -37,6 +48,19 @@ export interface CeleryExecutorOptions {
 export interface CeleryExecutorConfigProps extends CeleryExecutorOptions {
   /** The Airflow pod recipe. */
   readonly recipe: AirflowPodRecipe;
+  /**
+   * The metadata database, which KEDA queries; required when a pool uses `WorkerAutoscaling.keda()`.
+   *
+   * @default - none.
+   */
+  readonly database?: MetadataDatabaseBinding;
+  /**
+   * Whether Celery is the default of several executors (`CeleryExecutor,KubernetesExecutor`): KEDA queries
+   * then skip task instances of the KubernetesExecutor.
+   *
+   * @default false
+   */
+  readonly multiExecutor?: boolean;
 }
 
 /**
@@ -46,6 +70,10 @@ export interface CeleryExecutorConfigProps extends CeleryExecutorOptions {
  * memory hygiene (`worker_max_tasks_per_child`, `worker_max_memory_per_child`) goes through a generated
  * Celery config module that Airflow loads with `[celery] celery_config_options`.
  *
+ * Pools with `WorkerAutoscaling.keda()` share one `KedaDatabaseAuthentication` (created here, which needs
+ * `database`); each gets a `ScaledObject` counting its queues' running and queued task instances. Flower,
+ * when asked for, is a Deployment of its own.
+ *
  * Create it before any component: it adds settings every Airflow container needs.
  */
 export class CeleryExecutorConfig extends Construct {
@@ -53,6 +81,10 @@ export class CeleryExecutorConfig extends Construct {
   public readonly broker: CeleryBrokerBinding;
   /** The worker pools. */
   public readonly pools: CeleryWorkerPool[];
+  /** KEDA's access to the metadata database, when a pool scales with KEDA. */
+  public readonly kedaAuthentication?: KedaDatabaseAuthentication;
+  /** Flower, when enabled. */
+  public readonly flower?: CeleryFlower;
 
   constructor(scope: Construct, id: string, props: CeleryExecutorConfigProps) {
     super(scope, id);
@@ -83,7 +115,23 @@ export class CeleryExecutorConfig extends Construct {
     config.addFile(`${CELERY_CONFIG_MODULE}.py`, `${AIRFLOW_HOME}/config/${CELERY_CONFIG_MODULE}.py`, CELERY_CONFIG_PY);
     config.setOwned('celery', 'celery_config_options', `${CELERY_CONFIG_MODULE}.CELERY_CONFIG`, 'celery.pools[].maxTasksPerChild / maxMemoryPerChild');
 
-    this.pools = pools.map(pool => new CeleryWorkerPool(this, pool.name, { ...pool, recipe: props.recipe }));
+    // the credentials reach only the Flower container, never airflow.cfg.
+    config.reserve('celery', 'flower_basic_auth', 'celery.flower.basicAuth');
+
+    const keda = pools.find(p => p.autoscaling?.kind === WorkerAutoscalerKind.KEDA);
+    if (keda) {
+      if (!props.database) {
+        throw new Error(`CeleryExecutorConfig: pool '${keda.name}' uses WorkerAutoscaling.keda(), which counts tasks in the metadata database: `
+          + "pass 'database' (the MetadataDatabaseBinding; AirflowDeployment does)");
+      }
+      this.kedaAuthentication = new KedaDatabaseAuthentication(this, 'KedaAuthentication', { database: props.database });
+    }
+    this.pools = pools.map(pool => new CeleryWorkerPool(this, pool.name, {
+      ...pool, recipe: props.recipe, kedaAuthentication: this.kedaAuthentication, multiExecutor: props.multiExecutor,
+    }));
+    if (props.flower) {
+      this.flower = new CeleryFlower(this, 'Flower', { ...props.flower, recipe: props.recipe });
+    }
   }
 }
 

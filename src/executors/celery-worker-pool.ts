@@ -1,6 +1,9 @@
 import { ApiObject, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ResolvedHpaAutoscaling, kedaWorkerQuery } from './autoscaling-internals';
+import { KedaDatabaseAuthentication } from './keda-database-authentication';
+import { WorkerAutoscalerKind, WorkerAutoscaling } from './worker-autoscaling';
 import { DagPodMode } from '../dags/dag-source';
 import { AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 import { applyPlacement, PodPlacement } from '../pod/placement';
@@ -34,11 +37,18 @@ export interface CeleryWorkerPoolOptions extends PodPlacement {
    */
   readonly queues?: string[];
   /**
-   * Number of workers when not autoscaled.
+   * Number of workers when not autoscaled (an error together with `autoscaling`).
    *
    * @default 1
    */
   readonly replicas?: number;
+  /**
+   * Scale the pool with KEDA (on its queued and running tasks, down to zero) or a HorizontalPodAutoscaler
+   * (on CPU and memory); one or the other, never both. The workload then has no fixed `replicas`.
+   *
+   * @default - a fixed number of workers (`replicas`).
+   */
+  readonly autoscaling?: WorkerAutoscaling;
   /**
    * `[celery] worker_concurrency` of this pool: tasks one worker runs at once.
    *
@@ -132,6 +142,20 @@ export interface CeleryWorkerPoolOptions extends PodPlacement {
 export interface CeleryWorkerPoolProps extends CeleryWorkerPoolOptions {
   /** The Airflow pod recipe. */
   readonly recipe: AirflowPodRecipe;
+  /**
+   * KEDA's access to the metadata database, needed with `WorkerAutoscaling.keda()` (`CeleryExecutorConfig`
+   * passes its own).
+   *
+   * @default - none.
+   */
+  readonly kedaAuthentication?: KedaDatabaseAuthentication;
+  /**
+   * Whether Celery is the default of several executors (`CeleryExecutor,KubernetesExecutor`): the KEDA
+   * query then skips task instances of the KubernetesExecutor.
+   *
+   * @default false
+   */
+  readonly multiExecutor?: boolean;
 }
 
 /**
@@ -163,6 +187,14 @@ export class CeleryWorkerPool extends Construct {
   public readonly serviceAccount: kplus.IServiceAccount;
   /** The grace period of worker pods. */
   public readonly terminationGracePeriod: Duration;
+  /** How the pool is autoscaled, if it is. */
+  public readonly autoscaling?: WorkerAutoscaling;
+  /** The KEDA ScaledObject, with `WorkerAutoscaling.keda()`. */
+  public readonly scaledObject?: ApiObject;
+  /** The HorizontalPodAutoscaler, with `WorkerAutoscaling.hpa()`. */
+  public readonly horizontalPodAutoscaler?: kplus.HorizontalPodAutoscaler;
+  /** The query KEDA runs, with `WorkerAutoscaling.keda()`. */
+  public readonly kedaQuery?: string;
 
   constructor(scope: Construct, id: string, props: CeleryWorkerPoolProps) {
     super(scope, id);
@@ -171,7 +203,12 @@ export class CeleryWorkerPool extends Construct {
     this.queues = p.queues;
     this.workerConcurrency = p.concurrency;
     this.terminationGracePeriod = p.grace;
+    this.autoscaling = props.autoscaling;
     const recipe = props.recipe;
+    if (props.autoscaling?.kind === WorkerAutoscalerKind.KEDA && !props.kedaAuthentication) {
+      throw new Error(`CeleryWorkerPool '${props.name}': WorkerAutoscaling.keda() needs 'kedaAuthentication' (KEDA's access to the metadata database): `
+        + 'create pools through CeleryExecutorConfig (or AirflowDeployment), which passes it');
+    }
 
     this.serviceAccount = props.serviceAccount ?? new kplus.ServiceAccount(this, 'ServiceAccount', {
       automountToken: false, metadata: { annotations: props.serviceAccountAnnotations },
@@ -225,6 +262,16 @@ export class CeleryWorkerPool extends Construct {
     });
     applyPlacement(ApiObject.of(this.workload), '/spec/template/spec', props);
 
+    if (props.autoscaling?._hpa) {
+      this.horizontalPodAutoscaler = this.addHorizontalPodAutoscaler(props.autoscaling._hpa);
+    } else if (props.autoscaling?._keda && props.kedaAuthentication) {
+      const auth = props.kedaAuthentication;
+      this.kedaQuery = kedaWorkerQuery({
+        engine: auth.engine, queues: p.queues, workerConcurrency: p.concurrency, excludeKubernetesExecutor: props.multiExecutor ?? false,
+      });
+      this.scaledObject = auth.addScaledObject(this, 'ScaledObject', workload, this.kedaQuery, props.autoscaling._keda);
+    }
+
     if (props.podDisruptionBudget ?? true) {
       new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
         spec: {
@@ -233,6 +280,24 @@ export class CeleryWorkerPool extends Construct {
         },
       });
     }
+  }
+
+  private addHorizontalPodAutoscaler(hpa: ResolvedHpaAutoscaling): kplus.HorizontalPodAutoscaler {
+    // utilization is relative to requests: a container without one leaves the pod's utilization undefined.
+    const resources: Array<['cpu' | 'memory', string, string]> = [['cpu', 'CPU', 'resources.cpu.request']];
+    if (hpa.memoryUtilization !== undefined) resources.push(['memory', 'memory', 'resources.memory.request']);
+    for (const [resource, label, prop] of resources) {
+      const missing = this.workload.containers.find(c => c.resources?.[resource]?.request === undefined);
+      if (missing) {
+        throw new Error(`CeleryWorkerPool '${this.name}': WorkerAutoscaling.hpa() scales on ${label} utilization, which is relative to ${label} requests, `
+          + `but container '${missing.name}' has no ${label} request: give it one (${prop}), or use WorkerAutoscaling.keda()`);
+      }
+    }
+    const metrics = [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(hpa.cpuUtilization))];
+    if (hpa.memoryUtilization !== undefined) metrics.push(kplus.Metric.resourceMemory(kplus.MetricTarget.averageUtilization(hpa.memoryUtilization)));
+    return new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
+      target: this.scalable, minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, metrics,
+    });
   }
 }
 
@@ -265,7 +330,7 @@ class WorkerStatefulSet extends kplus.StatefulSet {
   }
 }
 
-function validatePool(props: CeleryWorkerPoolProps): { queues: string[]; concurrency: number; replicas: number; grace: Duration } {
+function validatePool(props: CeleryWorkerPoolProps): { queues: string[]; concurrency: number; replicas?: number; grace: Duration } {
   const where = `CeleryWorkerPool '${props.name}'`;
   if (!/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/.test(props.name)) {
     throw new Error(`CeleryWorkerPool: 'name' must be 1-32 lower-case letters, digits and '-', starting and ending with a letter or digit, got '${props.name}'`);
@@ -283,8 +348,12 @@ function validatePool(props: CeleryWorkerPoolProps): { queues: string[]; concurr
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new Error(`${where}: 'workerConcurrency' must be a whole number >= 1, got ${concurrency}`);
   }
-  const replicas = props.replicas ?? 1;
-  if (!Number.isInteger(replicas) || replicas < 0) {
+  if (props.replicas !== undefined && props.autoscaling) {
+    throw new Error(`${where}: 'replicas' and 'autoscaling' are both set, but the autoscaler decides the number of workers: `
+      + 'remove replicas (give minReplicas and maxReplicas to the autoscaler)');
+  }
+  const replicas = props.autoscaling ? undefined : props.replicas ?? 1;
+  if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 0)) {
     throw new Error(`${where}: 'replicas' must be a whole number >= 0, got ${replicas}`);
   }
   if (props.maxTasksPerChild !== undefined && (!Number.isInteger(props.maxTasksPerChild) || props.maxTasksPerChild < 1)) {

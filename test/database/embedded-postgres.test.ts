@@ -35,6 +35,15 @@ describe('EmbeddedPostgres', () => {
       ['connection', 'template', `postgresql://airflow:{password}@${db.service.name}:5432/airflow`],
     ]);
     expect(db.connection).toEqual({ secret: db.credentials.secret, key: 'connection' });
+    expect(db.kedaConnection).toBeUndefined();
+  });
+
+  test('kedaConnection adds a libpq URL KEDA can reach from its own namespace', () => {
+    const chart = testChart();
+    const db = new EmbeddedPostgres(chart, 'Db', { kedaConnection: true });
+    expect(db.credentials.keys.map(k => k.key)).toEqual(['password', 'connection', 'keda-connection']);
+    expect(db.credentials.keys[2].value._argument).toBe(`postgresql://airflow:{password}@${db.service.name}.airflow.svc:5432/airflow?sslmode=disable`);
+    expect(db.kedaConnection).toEqual({ secret: db.credentials.secret, key: 'keda-connection' });
   });
 });
 
@@ -45,6 +54,16 @@ describe('MetadataDatabase', () => {
     const binding = MetadataDatabase.external({ connection: { secret, key: 'url' }, engine: DatabaseEngine.MYSQL }).bind(chart);
     expect(binding).toEqual({ connection: { secret, key: 'url' }, engine: DatabaseEngine.MYSQL });
     expect(Testing.synth(chart)).toEqual([]);
+  });
+
+  test('external passes kedaConnection on; embedded generates it when bound for KEDA', () => {
+    const chart = testChart();
+    const secret = kplus.Secret.fromSecretName(chart, 'S', 'db');
+    const external = MetadataDatabase.external({ connection: { secret, key: 'url' }, kedaConnection: { secret, key: 'keda' } }).bind(chart);
+    expect(external.kedaConnection).toEqual({ secret, key: 'keda' });
+    expect(MetadataDatabase.embeddedPostgres().bind(chart).kedaConnection).toBeUndefined();
+    const embedded = MetadataDatabase.embeddedPostgres().bind(testChart(), { kedaConnection: true });
+    expect(embedded.kedaConnection).toEqual({ secret: embedded.embedded!.credentials.secret, key: 'keda-connection' });
   });
 
   test('external fails without a Secret key', () => {

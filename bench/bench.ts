@@ -15,6 +15,7 @@ import { Testing, Yaml } from 'cdk8s';
 import { Footprint, idleFootprint } from './footprint';
 import { Stats, stats, timeIt } from './harness';
 import { buildApp, fullDeploymentProps, quickstartProps, synthCharts } from './scenarios';
+import { CeleryKedaChart } from '../examples/celery-keda';
 import { EksEfsS3Chart } from '../examples/eks-efs-s3';
 import { OnPremGitChart } from '../examples/onprem-git';
 import { QuickstartChart } from '../examples/quickstart';
@@ -89,7 +90,7 @@ export function scaling(options: BenchOptions): Array<{
 
 /** Idle pods and resources of each example. */
 export function footprints(): Record<string, Footprint> {
-  const examples: Record<string, any> = { 'quickstart': QuickstartChart, 'onprem-git': OnPremGitChart, 'eks-efs-s3': EksEfsS3Chart };
+  const examples: Record<string, any> = { 'quickstart': QuickstartChart, 'onprem-git': OnPremGitChart, 'eks-efs-s3': EksEfsS3Chart, 'celery-keda': CeleryKedaChart };
   return Object.fromEntries(Object.entries(examples)
     .map(([name, ChartClass]) => [name, idleFootprint(Testing.synth(new ChartClass(Testing.app(), name)))]));
 }

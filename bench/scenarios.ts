@@ -1,16 +1,23 @@
 import { App, Chart, Duration, Size } from 'cdk8s';
-import { AirflowDeployment, AirflowDeploymentProps, AirflowExecutor, GitSyncSidecar, WorkerWorkloadKind } from '../src';
+import { AirflowDeployment, AirflowDeploymentProps, AirflowExecutor, GitSyncSidecar, WorkerAutoscaling, WorkerWorkloadKind } from '../src';
 
 /**
- * The richest deployment the library can build today: Celery pools next to the KubernetesExecutor, git-sync
- * DAGs, embedded database and broker.
+ * The richest deployment the library can build today: Celery pools with KEDA next to the KubernetesExecutor,
+ * git-sync DAGs, embedded database and broker.
  */
 export function fullDeploymentProps(): AirflowDeploymentProps {
   return {
     executor: AirflowExecutor.celeryAndKubernetes({
       pools: [
-        { name: 'default', workerConcurrency: 16 },
-        { name: 'heavy', workerConcurrency: 2, longestTask: Duration.hours(2), workloadKind: WorkerWorkloadKind.STATEFUL_SET, logsStorage: Size.gibibytes(20) },
+        { name: 'default', workerConcurrency: 16, autoscaling: WorkerAutoscaling.keda() },
+        {
+          name: 'heavy',
+          workerConcurrency: 2,
+          longestTask: Duration.hours(2),
+          workloadKind: WorkerWorkloadKind.STATEFUL_SET,
+          logsStorage: Size.gibibytes(20),
+          autoscaling: WorkerAutoscaling.keda({ maxReplicas: 4 }),
+        },
       ],
     }),
     dagSource: new GitSyncSidecar({ repo: 'https://github.com/apache/airflow.git', ref: 'main', subPath: 'airflow-core/src/airflow/example_dags' }),

@@ -32,6 +32,13 @@ export interface EmbeddedRedisProps {
    */
   readonly storageClassName?: string;
   /**
+   * The password, from your Secret (e.g. to keep it across reinstalls). Airflow containers then build the
+   * broker URL themselves (`[celery] broker_url_cmd`), so the password is never written into another Secret.
+   *
+   * @default - generated in the cluster, with a broker URL Secret.
+   */
+  readonly password?: kplus.SecretValue;
+  /**
    * Resources of the Redis container.
    *
    * @default - 50m CPU, 128Mi memory request, 512Mi memory limit.
@@ -49,21 +56,34 @@ export class EmbeddedRedis extends Construct {
   public readonly statefulSet: kplus.StatefulSet;
   /** The Service. */
   public readonly service: kplus.Service;
-  /** The broker URL. */
-  public readonly brokerUrl: kplus.SecretValue;
+  /**
+   * The broker URL Secret, when the password is generated.
+   *
+   * @default - none with a given `password`.
+   */
+  public readonly brokerUrl?: kplus.SecretValue;
+  /** The password. */
+  public readonly password: kplus.SecretValue;
 
   constructor(scope: Construct, id: string, props: EmbeddedRedisProps = {}) {
     super(scope, id);
     this.service = new kplus.Service(this, 'Service', { ports: [{ name: 'redis', port: REDIS_PORT, targetPort: REDIS_PORT }] });
-    // the password is generated in the cluster; to bring your own, run your own Redis (CeleryBroker.external).
-    const credentials = new GeneratedSecret(this, 'Credentials', {
-      keys: [
-        { key: 'password', value: GeneratedValue.randomString(32) },
-        { key: 'broker-url', value: GeneratedValue.template(`redis://:{password}@${this.service.name}:${REDIS_PORT}/0`) },
-      ],
-    });
-    const password = credentials.valueOf('password');
-    this.brokerUrl = credentials.valueOf('broker-url');
+    if (props.password) {
+      if (!props.password.key) {
+        throw new Error("CeleryBroker.embeddedRedis: 'password.key' must name the Secret key that holds the Redis password");
+      }
+      this.password = props.password;
+    } else {
+      const credentials = new GeneratedSecret(this, 'Credentials', {
+        keys: [
+          { key: 'password', value: GeneratedValue.randomString(32) },
+          { key: 'broker-url', value: GeneratedValue.template(`redis://:{password}@${this.service.name}:${REDIS_PORT}/0`) },
+        ],
+      });
+      this.password = credentials.valueOf('password');
+      this.brokerUrl = credentials.valueOf('broker-url');
+    }
+    const password = this.password;
 
     this.statefulSet = new kplus.StatefulSet(this, 'Resource', {
       service: this.service,
@@ -113,11 +133,27 @@ export interface ExternalBrokerOptions {
 }
 
 /**
- * What a broker gives the Celery executor.
+ * What a broker gives the Celery executor: a broker URL Secret, or a Redis host and password to build it from.
  */
 export interface CeleryBrokerBinding {
-  /** The Secret key holding the broker URL. */
-  readonly url: kplus.SecretValue;
+  /**
+   * The Secret key holding the broker URL.
+   *
+   * @default - built in each Airflow container from `redisPassword` and `redisHost`.
+   */
+  readonly url?: kplus.SecretValue;
+  /**
+   * The Redis password, when there is no URL Secret.
+   *
+   * @default - none.
+   */
+  readonly redisPassword?: kplus.SecretValue;
+  /**
+   * The Redis host, when there is no URL Secret.
+   *
+   * @default - none.
+   */
+  readonly redisHost?: string;
   /**
    * The embedded Redis, when there is one.
    *
@@ -130,7 +166,7 @@ export interface CeleryBrokerBinding {
  * The Celery broker: an embedded Redis or yours.
  */
 export abstract class CeleryBroker {
-  /** A single Redis pod inside the deployment, with a password generated in the cluster. */
+  /** A single Redis pod inside the deployment, with a password generated in the cluster (or yours). */
   public static embeddedRedis(props: EmbeddedRedisProps = {}): CeleryBroker {
     return new EmbeddedRedisBroker(props);
   }
@@ -151,7 +187,9 @@ class EmbeddedRedisBroker extends CeleryBroker {
 
   public bind(scope: Construct): CeleryBrokerBinding {
     const embedded = new EmbeddedRedis(scope, 'Broker', this.props);
-    return { url: embedded.brokerUrl, embedded };
+    return embedded.brokerUrl
+      ? { url: embedded.brokerUrl, embedded }
+      : { redisPassword: embedded.password, redisHost: `${embedded.service.name}:${REDIS_PORT}`, embedded };
   }
 }
 

@@ -8,6 +8,8 @@ import { WorkerAutoscalerKind } from './worker-autoscaling';
 import { MetadataDatabaseBinding } from '../database/metadata-database';
 import { AIRFLOW_HOME, AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 
+/** The environment variable holding the Redis password when Airflow containers build the broker URL. */
+const BROKER_PASSWORD_ENV = 'AIRFLOW_CELERY_BROKER_PASSWORD';
 /** The Python module (on Airflow's path through `$AIRFLOW_HOME/config`) holding the Celery settings. */
 const CELERY_CONFIG_MODULE = 'airflow_celery_config';
 
@@ -110,7 +112,15 @@ export class CeleryExecutorConfig extends Construct {
     }
 
     this.broker = (props.broker ?? CeleryBroker.embeddedRedis()).bind(this);
-    config.setSecret('celery', 'broker_url', this.broker.url, 'celery.broker');
+    if (this.broker.url) {
+      config.setSecret('celery', 'broker_url', this.broker.url, 'celery.broker');
+    } else {
+      // the password stays in the user's Secret: each container assembles the URL (URL-encoding the password).
+      props.recipe.addEnv(BROKER_PASSWORD_ENV, kplus.EnvValue.fromSecretValue(this.broker.redisPassword!));
+      config.reserve('celery', 'broker_url', 'celery.broker');
+      const build = `print('redis://:' + urllib.parse.quote(os.environ['${BROKER_PASSWORD_ENV}'], safe='') + '@${this.broker.redisHost}/0')`;
+      config.setOwned('celery', 'broker_url_cmd', `python -c "import os, urllib.parse; ${build}"`, 'celery.broker');
+    }
     if (props.resultBackend) config.setSecret('celery', 'result_backend', props.resultBackend, 'celery.resultBackend');
     config.addFile(`${CELERY_CONFIG_MODULE}.py`, `${AIRFLOW_HOME}/config/${CELERY_CONFIG_MODULE}.py`, CELERY_CONFIG_PY);
     config.setOwned('celery', 'celery_config_options', `${CELERY_CONFIG_MODULE}.CELERY_CONFIG`, 'celery.pools[].maxTasksPerChild / maxMemoryPerChild');

@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { describe, expect, test } from 'vitest';
@@ -152,5 +153,45 @@ describe('CeleryExecutor', () => {
         "CeleryBroker.external: 'url.key' must name the Secret key that holds the broker URL"],
     ];
     for (const [build, message] of cases) expect(build).toThrow(message);
+  });
+});
+
+describe('embedded Redis with the user\'s password', () => {
+  test('no generated broker Secret; each Airflow container builds the URL from the password', () => {
+    const chart = testChart();
+    const mine = kplus.Secret.fromSecretName(chart, 'Redis', 'my-redis');
+    const broker = CeleryBroker.embeddedRedis({ password: { secret: mine, key: 'pw' } });
+    new AirflowDeployment(chart, 'Airflow', { executor: AirflowExecutor.celery({ broker }) });
+    const manifests = Testing.synth(chart);
+    expectValidManifests(manifests, { external: { secrets: ['my-redis'] } });
+    const generated = manifests.find(m => m.metadata.annotations?.['airflow.cdk8s.io/generates-secret-keys']).metadata.annotations['airflow.cdk8s.io/generates-secret-keys'];
+    expect(generated).not.toContain('broker-url');
+    const redis = manifests.find(m => m.kind === 'StatefulSet' && m.spec.template.metadata.labels['app.kubernetes.io/component'] === 'celery-broker');
+    expect(env(container(podSpec(redis), 'redis'), 'REDIS_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'my-redis', key: 'pw' });
+    const worker = container(podSpec(workers(manifests)[0]), 'worker');
+    expect(env(worker, 'AIRFLOW_CELERY_BROKER_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'my-redis', key: 'pw' });
+    expect(env(worker, 'AIRFLOW__CELERY__BROKER_URL')).toBeUndefined();
+    const command = airflowCfg(manifests)['celery.broker_url_cmd'];
+    // run the command as Airflow does (shlex split, no shell), with a password that needs URL-encoding.
+    const runAsAirflow = 'import shlex, subprocess, sys; print(subprocess.check_output(shlex.split(sys.argv[1]), text=True).strip())';
+    const url = execFileSync('python3', ['-c', runAsAirflow, command.replace(/^python /, 'python3 ')], {
+      env: { ...process.env, AIRFLOW_CELERY_BROKER_PASSWORD: 'p@ss/w:rd' }, encoding: 'utf-8',
+    }).trim();
+    const service = manifests.find(m => m.kind === 'Service' && m.metadata.name.includes('broker'));
+    expect(url).toBe(`redis://:p%40ss%2Fw%3Ard@${service.metadata.name}:6379/0`);
+    const overridden = testChart();
+    new AirflowDeployment(overridden, 'A', {
+      settings: { 'celery.broker_url': 'redis://x' },
+      executor: AirflowExecutor.celery({ broker: CeleryBroker.embeddedRedis({ password: { secret: mine, key: 'pw' } }) }),
+    });
+    expect(() => Testing.synth(overridden)).toThrow("Airflow setting 'celery.broker_url' is managed by this library: set 'celery.broker' instead");
+  });
+
+  test('fails on a password without key', () => {
+    const chart = testChart();
+    const mine = kplus.Secret.fromSecretName(chart, 'Redis', 'my-redis');
+    const broker = CeleryBroker.embeddedRedis({ password: { secret: mine, key: '' } });
+    expect(() => new AirflowDeployment(chart, 'Airflow', { executor: AirflowExecutor.celery({ broker }) }))
+      .toThrow("CeleryBroker.embeddedRedis: 'password.key' must name the Secret key that holds the Redis password");
   });
 });

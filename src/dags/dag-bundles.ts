@@ -1,6 +1,8 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { DagSourceBindOptions, DagSourceBinding, IDagSource } from './dag-source';
+import { GitSyncSidecarProps } from './git-sync-sidecar';
+import { S3SyncSidecarProps } from './s3-sync-sidecar';
 
 /**
  * Options for `DagBundle.git`.
@@ -98,6 +100,42 @@ export class DagBundle {
       refresh_interval: seconds(options.refreshInterval),
       aws_conn_id: options.connection ? connId : 'aws_default',
     }, options.connection ? { connId, value: options.connection } : undefined);
+  }
+
+  /**
+   * The Airflow 3 bundle equivalent of a `GitSyncSidecar`'s props (repo, ref, subPath, period), to move from
+   * git-sync to bundles without rewriting them. Public repositories only: a private one needs an Airflow git
+   * connection, given with `DagBundle.git({ connection })`.
+   */
+  public static fromGitSync(name: string, props: GitSyncSidecarProps): DagBundle {
+    if (props.auth && props.auth._kind !== 'none') {
+      throw new Error(`DagBundle.fromGitSync: '${props.repo}' uses GitAuth.${props.auth._kind === 'github-app' ? 'githubApp' : props.auth._kind}, `
+        + 'but a bundle authenticates through an Airflow git connection: use DagBundle.git({ repoUrl, connection }) with a Secret holding that connection');
+    }
+    const ref = props.ref ?? 'HEAD';
+    return DagBundle.git({
+      name,
+      repoUrl: props.repo,
+      trackingRef: ref === 'HEAD' ? 'main' : ref,
+      subdir: props.subPath || undefined,
+      refreshInterval: props.period,
+    });
+  }
+
+  /**
+   * The Airflow 3 bundle equivalent of an `S3SyncSidecar`'s props (bucket, prefix, interval). The bundle reads S3
+   * with the `aws_default` connection, i.e. the pod's own identity: only `S3Credentials.fromEnvironment()` maps.
+   */
+  public static fromS3Sync(name: string, props: S3SyncSidecarProps): DagBundle {
+    if (props.credentials && (props.credentials.roleArn || props.credentials._hasAccessKeys)) {
+      throw new Error(`DagBundle.fromS3Sync: bucket '${props.bucket}' uses ${props.credentials.roleArn ? 'an IAM role for the sync ServiceAccount' : 'access keys'}, `
+        + "but a bundle reads S3 as the dag-processor and workers themselves: use DagBundle.s3({ connection }) or give those pods' ServiceAccounts the role");
+    }
+    if (props.endpointUrl) {
+      throw new Error(`DagBundle.fromS3Sync: bucket '${props.bucket}' uses 'endpointUrl' ${props.endpointUrl}, which the bundle takes from its AWS connection: `
+        + 'use DagBundle.s3({ connection }) with a connection whose extra sets endpoint_url');
+    }
+    return DagBundle.s3({ name, bucket: props.bucket, prefix: props.prefix, refreshInterval: props.interval });
   }
 
   private constructor(

@@ -169,6 +169,11 @@ export class S3Credentials {
    */
   public readonly roleArn?: string;
 
+  /** @internal */
+  public get _hasAccessKeys(): boolean {
+    return this.accessKeyId !== undefined;
+  }
+
   private constructor(roleArn?: string, private readonly accessKeyId?: kplus.SecretValue, private readonly secretAccessKey?: kplus.SecretValue) {
     this.roleArn = roleArn;
   }

@@ -1,6 +1,7 @@
 import { ApiObject, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { addImagePullSecretsEverywhere } from './components/airflow-pod-extras';
 import { AirflowApiServer, AirflowApiServerOptions } from './components/api-server';
 import { AirflowDagProcessor, AirflowDagProcessorOptions } from './components/dag-processor';
 import { AirflowScheduler, AirflowSchedulerOptions } from './components/scheduler';
@@ -18,6 +19,13 @@ import { CeleryExecutorConfig } from './executors/celery-executor';
 import { KedaDatabaseAuthentication } from './executors/keda-database-authentication';
 import { KubernetesExecutorConfig } from './executors/kubernetes-executor';
 import { KedaAutoscalingOptions, WorkerAutoscalerKind, WorkerAutoscaling } from './executors/worker-autoscaling';
+import { AirflowIngressOptions } from './ingress/airflow-ingress';
+import { AirflowLogs } from './logging/airflow-logs';
+import { AirflowMaintenance, MaintenanceOptions } from './maintenance/airflow-maintenance';
+import { AirflowNetworkPolicies } from './network/airflow-network-policies';
+import { NetworkPolicyOptions } from './network/network-policy-options';
+import { AirflowMetrics } from './observability/airflow-metrics';
+import { AirflowStatsd } from './observability/airflow-statsd';
 import { AIRFLOW_HOME, AirflowPodRecipe } from './pod/airflow-pod-recipe';
 import { GeneratedSecret, GeneratedSecretKey, GeneratedValue } from './secrets/generated-secret';
 import { SecretGeneratorJob } from './secrets/secret-generator-job';
@@ -132,6 +140,13 @@ export interface AirflowDeploymentProps {
    */
   readonly dagSource?: IDagSource;
   /**
+   * Where task logs are kept: `AirflowLogs.local()`, `.persistentVolume()`, `.s3()` or `.gcs()`.
+   *
+   * @default AirflowLogs.local() - an emptyDir per pod: the task logs of a finished KubernetesExecutor pod
+   * are lost once the pod is deleted.
+   */
+  readonly logs?: AirflowLogs;
+  /**
    * The executor: `AirflowExecutor.kubernetes()`, `.celery()`, `.celeryAndKubernetes()` or (Airflow 2)
    * `.celeryKubernetes()`.
    *
@@ -211,6 +226,42 @@ export interface AirflowDeploymentProps {
    * @default - one replica on Airflow 3, none on Airflow 2.
    */
   readonly dagProcessor?: DagProcessorDeploymentOptions;
+  /**
+   * Where Airflow sends its metrics: `AirflowMetrics.statsd()` (a StatsD exporter Prometheus scrapes, optionally
+   * with a ServiceMonitor and alert rules) or `AirflowMetrics.openTelemetry({ endpoint })` (your collector).
+   *
+   * @default - none: Airflow sends no metrics.
+   */
+  readonly metrics?: AirflowMetrics;
+  /**
+   * An Ingress to the web UI (the API server on Airflow 3, the webserver on Airflow 2). Airflow's base URL,
+   * the UI's probes and (Airflow 3) the Execution API URL follow its host, path and TLS.
+   *
+   * @default - no Ingress: reach the UI through its Service (see `serviceType`).
+   */
+  readonly ingress?: AirflowIngressOptions;
+  /**
+   * Secrets (type `kubernetes.io/dockerconfigjson`) to pull images with, given to every pod, task pods
+   * included (components add their own `imagePullSecrets` to these).
+   *
+   * @default - none.
+   */
+  readonly imagePullSecrets?: kplus.ISecret[];
+  /**
+   * Scheduled maintenance: metadata database cleanup (`airflow db clean`) and, with the KubernetesExecutor, task pod
+   * cleanup (`airflow kubernetes cleanup-pods`), each a CronJob.
+   *
+   * @default - no maintenance jobs.
+   */
+  readonly maintenance?: MaintenanceOptions;
+  /**
+   * Isolate every pod of the deployment with NetworkPolicies and allow only the connections Airflow needs (see
+   * `AirflowNetworkPolicies`). `networkPolicies: {}` turns them on; an external database, an external broker and the
+   * Kubernetes API need their addresses.
+   *
+   * @default - no NetworkPolicies.
+   */
+  readonly networkPolicies?: NetworkPolicyOptions;
 }
 
 /**
@@ -250,6 +301,12 @@ export class AirflowDeployment extends Construct {
   public readonly kedaAuthentication?: KedaDatabaseAuthentication;
   /** The triggerer's KEDA ScaledObject, with `triggerer.autoscaling`. */
   public readonly triggererScaledObject?: ApiObject;
+  /** The StatsD exporter, with `metrics: AirflowMetrics.statsd()`. */
+  public readonly metrics?: AirflowStatsd;
+  /** The maintenance CronJobs, with `maintenance`. */
+  public readonly maintenance?: AirflowMaintenance;
+  /** The NetworkPolicies, with `networkPolicies`. */
+  public readonly networkPolicies?: AirflowNetworkPolicies;
 
   constructor(scope: Construct, id: string, props: AirflowDeploymentProps = {}) {
     super(scope, id);
@@ -296,6 +353,7 @@ export class AirflowDeployment extends Construct {
       image: props.image,
       imagePullPolicy: props.imagePullPolicy,
       dagSource: props.dagSource,
+      logs: props.logs,
       podLabels: { 'app.kubernetes.io/instance': Names.toLabelValue(this) },
     });
     // first everything every Airflow container needs, then the pods.
@@ -316,11 +374,11 @@ export class AirflowDeployment extends Construct {
     // with the KubernetesExecutor the scheduler launches task pods and the UI reads their logs from the API.
     const apiAccess = kubernetes !== undefined;
     if (version.isAirflow3) {
-      const apiServer = new AirflowApiServer(this, 'ApiServer', { recipe, automountServiceAccountToken: apiAccess, ...props.apiServer });
-      config.setDefault('core', 'execution_api_server_url', `http://${apiServer.service.name}:${WEB_PORT}/execution/`);
+      const apiServer = new AirflowApiServer(this, 'ApiServer', { recipe, automountServiceAccountToken: apiAccess, ingress: props.ingress, ...props.apiServer });
+      config.setDefault('core', 'execution_api_server_url', `http://${apiServer.service.name}:${WEB_PORT}${apiServer.pathPrefix}/execution/`);
       this.webUi = apiServer;
     } else {
-      this.webUi = new AirflowWebserver(this, 'Webserver', { recipe, automountServiceAccountToken: apiAccess, ...props.webserver });
+      this.webUi = new AirflowWebserver(this, 'Webserver', { recipe, automountServiceAccountToken: apiAccess, ingress: props.ingress, ...props.webserver });
     }
     this.scheduler = new AirflowScheduler(this, 'Scheduler', { recipe, automountServiceAccountToken: apiAccess, ...props.scheduler });
     if (props.triggerer?.enabled ?? true) {
@@ -337,10 +395,22 @@ export class AirflowDeployment extends Construct {
     }
     this.kubernetesExecutor?.grantLaunch(this.scheduler);
     this.kubernetesExecutor?.grantLogReading(this.webUi.serviceAccount);
+    if (props.maintenance) {
+      this.maintenance = new AirflowMaintenance(this, 'Maintenance', { recipe, executor, ...props.maintenance });
+    }
+
+    if (props.metrics) {
+      this.metrics = props.metrics._bind(this, 'Metrics', { config, celeryWorkers: this.celeryExecutor?.pools.map(p => p.workload) });
+    }
 
     const generated = this.node.findAll().filter((c): c is GeneratedSecret => c instanceof GeneratedSecret);
     if (generated.length > 0) {
       this.secretGenerator = new SecretGeneratorJob(this, 'SecretGenerator', { secrets: generated, image: recipe.image, imagePullPolicy: recipe.imagePullPolicy });
+    }
+    // last, once every pod exists.
+    addImagePullSecretsEverywhere(this, props.imagePullSecrets ?? [], this.kubernetesExecutor ? [this.kubernetesExecutor.podTemplate] : []);
+    if (props.networkPolicies) {
+      this.networkPolicies = new AirflowNetworkPolicies(this, 'NetworkPolicies', { deployment: this, ...props.networkPolicies });
     }
   }
 

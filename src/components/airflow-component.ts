@@ -1,20 +1,61 @@
-import { ApiObject, Duration } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { AirflowPodExtras, applyPodExtras } from './airflow-pod-extras';
 import { DagPodMode } from '../dags/dag-source';
 import { AirflowPod, AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 import { applyPlacement, PodPlacement } from '../pod/placement';
+import { IAirflowSidecar } from '../sidecars/airflow-sidecar';
 
 /**
  * Options every long-running Airflow component accepts.
  */
-export interface AirflowComponentOptions extends PodPlacement {
+export interface AirflowComponentOptions extends PodPlacement, AirflowPodExtras {
   /**
    * Number of pods.
+   *
+   * With 2 or more, the pods prefer different nodes (a preferred pod anti-affinity on
+   * `kubernetes.io/hostname`, replaced by your `affinity` when you give one) and spread over zones
+   * (`topology.kubernetes.io/zone`, max skew 1, `ScheduleAnyway`). Several schedulers need a database with
+   * `SELECT ... FOR UPDATE SKIP LOCKED`: PostgreSQL or MySQL 8 (not MariaDB, not MySQL 5.7).
    *
    * @default 1
    */
   readonly replicas?: number;
+  /**
+   * A PodDisruptionBudget (`maxUnavailable: 1`) so that node drains and cluster upgrades evict one pod of
+   * the component at a time. With one replica it protects nothing (the pod may be evicted) but never blocks
+   * a drain either, and takes effect as soon as the component is scaled out.
+   *
+   * @default true
+   */
+  readonly podDisruptionBudget?: boolean;
+  /**
+   * Ready-made sidecars, e.g. `AirflowSidecar.kerberos({...})`, added after the main container.
+   *
+   * @default - none.
+   */
+  readonly sidecars?: IAirflowSidecar[];
+  /**
+   * Labels added to the pods (not to the selector).
+   *
+   * @default - only the library's labels.
+   */
+  readonly podLabels?: { [key: string]: string };
+  /**
+   * Annotations added to the pods.
+   *
+   * @default - only the library's annotations.
+   */
+  readonly podAnnotations?: { [key: string]: string };
+  /**
+   * Annotations of the component's own ServiceAccount, e.g. `eks.amazonaws.com/role-arn` (IRSA) or
+   * `iam.gke.io/gcp-service-account` (Workload Identity). An error together with `serviceAccount`
+   * (annotate your own ServiceAccount instead).
+   *
+   * @default - none.
+   */
+  readonly serviceAccountAnnotations?: { [key: string]: string };
   /**
    * Resources of the component's main container (and its `wait-for-airflow-migrations` init container).
    *
@@ -81,13 +122,16 @@ export interface AirflowComponentSpec {
   readonly readiness?: kplus.Probe;
   /** @default - no startup probe. */
   readonly startup?: kplus.Probe;
-  /** @default - rolling update, 25% surge and unavailable. */
+  /** @default - rolling update, one pod surge and none unavailable. */
   readonly strategy?: kplus.DeploymentStrategy;
 }
 
 /**
  * The shape every long-running Airflow component shares: a Deployment built from the pod recipe, with its
  * own ServiceAccount, probes, grace period, replicas, resources and placement.
+ *
+ * Rollouts never drop the last ready pod (`maxSurge: 1`, `maxUnavailable: 0`); a PodDisruptionBudget
+ * limits evictions to one pod at a time; with 2+ replicas the pods spread over nodes and zones.
  */
 export abstract class AirflowComponent extends Construct {
   /** The Deployment. */
@@ -98,6 +142,10 @@ export abstract class AirflowComponent extends Construct {
   public readonly container: kplus.Container;
   /** The pod as the recipe prepared it: mount volumes into every Airflow container through it. */
   public readonly airflowPod: AirflowPod;
+  /** The pod recipe the pods are built from. */
+  public readonly recipe: AirflowPodRecipe;
+  /** The PodDisruptionBudget, unless `podDisruptionBudget` is false. */
+  public readonly podDisruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
 
   protected constructor(scope: Construct, id: string, props: AirflowComponentProps, spec: AirflowComponentSpec) {
     super(scope, id);
@@ -105,14 +153,24 @@ export abstract class AirflowComponent extends Construct {
     if (!Number.isInteger(replicas) || replicas < 0) {
       throw new Error(`'replicas' of ${spec.component} must be a whole number >= 0, got ${replicas}`);
     }
-    this.serviceAccount = props.serviceAccount ?? new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false });
+    if (props.serviceAccount && props.serviceAccountAnnotations) {
+      throw new Error(`'serviceAccountAnnotations' of ${spec.component} has no effect together with 'serviceAccount': annotate your own ServiceAccount instead`);
+    }
+    this.recipe = props.recipe;
+    this.serviceAccount = props.serviceAccount ?? new kplus.ServiceAccount(this, 'ServiceAccount', {
+      automountToken: false, metadata: { annotations: props.serviceAccountAnnotations },
+    });
     this.deployment = new kplus.Deployment(this, 'Resource', {
       replicas,
       serviceAccount: this.serviceAccount,
       automountServiceAccountToken: props.automountServiceAccountToken ?? false,
       securityContext: props.recipe.podSecurityContext,
       terminationGracePeriod: props.terminationGracePeriod ?? spec.terminationGracePeriod,
-      strategy: spec.strategy,
+      // never drop the last ready replica during a rollout.
+      strategy: spec.strategy ?? kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.absolute(1),
+        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+      }),
     });
     this.deployment.podMetadata.addAnnotation('kubectl.kubernetes.io/default-container', spec.component);
     this.airflowPod = props.recipe.bind(this, this.deployment, {
@@ -131,7 +189,60 @@ export abstract class AirflowComponent extends Construct {
       readiness: spec.readiness,
       startup: spec.startup,
     });
-    applyPlacement(ApiObject.of(this.deployment), '/spec/template/spec', props);
+    const podMetadata = this.deployment.podMetadata;
+    for (const sidecar of props.sidecars ?? []) {
+      sidecar.bind(this, this.airflowPod, { component: spec.component, recipe: props.recipe, container: this.container, podMetadata });
+    }
+    const apiObject = ApiObject.of(this.deployment);
+    applyPodExtras({
+      where: spec.component, pod: this.deployment, airflowPod: this.airflowPod, container: this.container, apiObject, podSpecPath: '/spec/template/spec',
+    }, props);
+    addPodMetadata(spec.component, this.deployment, props);
+
+    // several replicas: prefer different nodes and zones, so that one node or zone going down leaves a pod.
+    const matchLabels = this.deployment.matchLabels;
+    const spread = replicas >= 2;
+    applyPlacement(apiObject, '/spec/template/spec', {
+      ...props,
+      affinity: props.affinity ?? (spread ? {
+        podAntiAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [{
+            weight: 100, podAffinityTerm: { labelSelector: { matchLabels }, topologyKey: 'kubernetes.io/hostname' },
+          }],
+        },
+      } : undefined),
+    });
+    if (spread) {
+      apiObject.addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [{
+        maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels },
+      }]));
+    }
+    if (props.podDisruptionBudget ?? true) {
+      this.podDisruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+        spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels } },
+      });
+    }
+  }
+}
+
+/** Annotations the library puts on pods: a user annotation may not replace them. */
+const LIBRARY_ANNOTATIONS = /^(checksum\/.*|kubectl\.kubernetes\.io\/default-container)$/;
+
+/** Adds the user's pod labels and annotations, which may not replace the library's. */
+function addPodMetadata(component: string, workload: kplus.Deployment, props: AirflowComponentOptions): void {
+  const podMetadata = workload.podMetadata;
+  for (const [key, value] of Object.entries(props.podLabels ?? {})) {
+    const current = podMetadata.getLabel(key);
+    if (current !== undefined) {
+      throw new Error(`'podLabels' of ${component} sets '${key}', which the library sets to '${current}' to select the pods: use another label key`);
+    }
+    podMetadata.addLabel(key, value);
+  }
+  for (const [key, value] of Object.entries(props.podAnnotations ?? {})) {
+    if (LIBRARY_ANNOTATIONS.test(key)) {
+      throw new Error(`'podAnnotations' of ${component} sets '${key}', which the library manages: use another annotation key`);
+    }
+    podMetadata.addAnnotation(key, value);
   }
 }
 

@@ -8,6 +8,7 @@ import { DagPodMode } from '../dags/dag-source';
 import { AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 import { applyPlacement, PodPlacement } from '../pod/placement';
 import { cpuAndMemory } from '../pod/security';
+import { IAirflowSidecar } from '../sidecars/airflow-sidecar';
 
 /** The port Celery workers serve task logs on. */
 export const WORKER_LOG_PORT = 8793;
@@ -134,6 +135,12 @@ export interface CeleryWorkerPoolOptions extends PodPlacement {
    * @default - none.
    */
   readonly serviceAccountAnnotations?: { [key: string]: string };
+  /**
+   * Ready-made sidecars next to the worker container, e.g. `AirflowSidecar.kerberos({...})`.
+   *
+   * @default - none.
+   */
+  readonly sidecars?: IAirflowSidecar[];
 }
 
 /**
@@ -260,6 +267,7 @@ export class CeleryWorkerPool extends Construct {
         initialDelaySeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(20), failureThreshold: 5, periodSeconds: Duration.seconds(60),
       }),
     });
+    for (const sidecar of props.sidecars ?? []) sidecar.bind(this, pod, { component: 'worker', recipe, container: this.container, podMetadata });
     applyPlacement(ApiObject.of(this.workload), '/spec/template/spec', props);
 
     if (props.autoscaling?._hpa) {

@@ -2,6 +2,7 @@ import { ApiObject, App, Chart, Duration, Lazy, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AirflowComponent } from '../components/airflow-component';
+import { AirflowPodExtras, applyPodExtras } from '../components/airflow-pod-extras';
 import { DagPodMode } from '../dags/dag-source';
 import { AIRFLOW_HOME, AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 import { applyPlacement, PodPlacement } from '../pod/placement';
@@ -15,7 +16,7 @@ const POD_TEMPLATE_FILE = 'pod_template_file.yaml';
 /**
  * Options for the KubernetesExecutor: what each task pod looks like and how Airflow manages them.
  */
-export interface KubernetesExecutorOptions extends PodPlacement {
+export interface KubernetesExecutorOptions extends PodPlacement, AirflowPodExtras {
   /**
    * Resources of the task container (`base`). Override per task with `executor_config` / `pod_override`.
    *
@@ -147,7 +148,11 @@ export class KubernetesExecutorConfig extends Construct {
     const pod = recipe.bind(this.podTemplate, this.podTemplate, {
       mode: DagPodMode.TASK, dags: true, component: 'worker', podMetadata: this.podTemplate.metadata,
     });
-    pod.addAirflowContainer({ name: 'base', resources: props.resources ?? cpuAndMemory(250, 512, 2048) });
+    const base = pod.addAirflowContainer({ name: 'base', resources: props.resources ?? cpuAndMemory(250, 512, 2048) });
+    // extra containers of task pods must exit by themselves, or the pod never completes (see AirflowPodExtras).
+    applyPodExtras({
+      where: 'task pods', pod: this.podTemplate, airflowPod: pod, container: base, apiObject: ApiObject.of(this.podTemplate), podSpecPath: '/spec',
+    }, props);
     applyPlacement(ApiObject.of(this.podTemplate), '/spec', props);
 
     this.podTemplateConfigMap = new kplus.ConfigMap(this, 'PodTemplate');

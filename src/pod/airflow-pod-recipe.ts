@@ -3,6 +3,9 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AirflowConfig, airflowEnvName } from '../config/airflow-config';
 import { DagPodMode, DagSource, DagSourceBinding, IDagSource } from '../dags/dag-source';
+import { AirflowLogs } from '../logging/airflow-logs';
+import { logGroomerContainer } from '../logging/log-groomer';
+import { LOGS_MOUNT_PATH, ResolvedLogGroomer } from '../logging/logs-binding';
 import { AirflowVersion } from '../version';
 import { cpuAndMemory, restrictedContainerSecurityContext } from './security';
 
@@ -40,6 +43,14 @@ export interface AirflowPodRecipeProps {
    * @default DagSource.fromImage()
    */
   readonly dagSource?: IDagSource;
+
+  /**
+   * Where task logs are kept: the `logs` volume at `/opt/airflow/logs` of every Airflow pod, the remote
+   * logging settings and credentials, the log groomer.
+   *
+   * @default AirflowLogs.local() - an emptyDir per pod.
+   */
+  readonly logs?: AirflowLogs;
 
   /**
    * Whether long-running pods wait for database migrations in an init container (`airflow db check-migrations`).
@@ -123,12 +134,15 @@ export class AirflowPodRecipe {
   public readonly imagePullPolicy: kplus.ImagePullPolicy;
   /** Whether long-running pods wait for migrations. */
   public readonly waitForMigrations: boolean;
+  /** Where task logs are kept. */
+  public readonly logs: AirflowLogs;
 
   private readonly dagSource: IDagSource;
   private readonly podLabels: { [key: string]: string };
   private dagsFolder?: string;
   private containersCreated = false;
   private readonly extraEnv = new Map<string, kplus.EnvValue>();
+  private readonly logServerPorts = new Map<string, number>();
 
   constructor(props: AirflowPodRecipeProps) {
     this.config = props.config;
@@ -137,6 +151,8 @@ export class AirflowPodRecipe {
     this.imagePullPolicy = props.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT;
     this.waitForMigrations = props.waitForMigrations ?? true;
     this.dagSource = props.dagSource ?? DagSource.fromImage();
+    this.logs = props.logs ?? AirflowLogs.local();
+    this.logs._configure(this.config);
     this.podLabels = { ...(props.podLabels ?? {}) };
   }
 
@@ -180,6 +196,24 @@ export class AirflowPodRecipe {
     return env;
   }
 
+  /**
+   * Keeps `[logging] worker_log_server_port` / `trigger_log_server_port` equal to the port an Airflow container
+   * serves logs on (named `worker-logs` or `triggerer-logs`).
+   *
+   * @internal
+   */
+  public _logServerPort(port: kplus.ContainerPort): void {
+    const key = port.name === 'worker-logs' ? 'worker_log_server_port' : port.name === 'triggerer-logs' ? 'trigger_log_server_port' : undefined;
+    if (key === undefined) return;
+    const known = this.logServerPorts.get(key);
+    if (known !== undefined && known !== port.number) {
+      throw new Error(`Airflow containers serve logs on port '${port.name}' as both ${known} and ${port.number}, but '[logging] ${key}' is one port `
+        + 'for every pod: give every container the same port');
+    }
+    this.logServerPorts.set(key, port.number);
+    this.config.setOwned('logging', key, String(port.number), 'logs');
+  }
+
   /** @internal */
   public _labels(component: string): { [key: string]: string } {
     return { ...this.podLabels, 'app.kubernetes.io/name': 'airflow', 'app.kubernetes.io/component': component };
@@ -211,6 +245,7 @@ export class AirflowPod {
   private readonly airflowContainers = new Set<kplus.Container>();
   private env: { [name: string]: kplus.EnvValue } = {};
   private pendingDags?: () => { [name: string]: kplus.EnvValue };
+  private pendingGroomer?: () => void;
 
   /** @internal */
   constructor(private readonly recipe: AirflowPodRecipe, scope: Construct, private readonly pod: kplus.AbstractPod, options: AirflowPodOptions) {
@@ -227,7 +262,7 @@ export class AirflowPod {
       this.mounts.push({ path: file.mountPath, volume: configVolume, options: { subPath: file.fileName, readOnly: true } });
     }
     this.mounts.push({ path: '/tmp', volume: kplus.Volume.fromEmptyDir(scope, 'TmpVolume', 'tmp'), options: {} });
-    this.mounts.push({ path: `${AIRFLOW_HOME}/logs`, volume: kplus.Volume.fromEmptyDir(scope, 'LogsVolume', 'logs'), options: {} });
+    this.bindLogs(scope, pod, options);
 
     if (options.mode === DagPodMode.LONG_RUNNING && recipe.waitForMigrations) {
       this.addAirflowInitContainer({
@@ -242,6 +277,23 @@ export class AirflowPod {
       for (const m of binding.mounts ?? []) this.mount(m.path, m.volume, { readOnly: true, subPath: m.subPath });
       return binding.envVariables ?? {};
     } : undefined;
+  }
+
+  /**
+   * The `logs` volume (emptyDir, shared claim, or a StatefulSet's claim template that replaces it), the remote
+   * logs connection and credentials of pods that read or write logs, and the log groomer.
+   */
+  private bindLogs(scope: Construct, pod: kplus.AbstractPod, options: AirflowPodOptions): void {
+    const parent = this.recipe.config.node.scope!;
+    const logs = this.recipe.logs._bind(pod, { component: options.component, mode: options.mode, podScope: scope, sharedScope: parent });
+    this.mounts.push({ path: LOGS_MOUNT_PATH, volume: logs.volume, options: {} });
+    for (const m of logs.mounts) this.mounts.push({ path: m.path, volume: m.volume, options: { readOnly: true, subPath: m.subPath } });
+    Object.assign(this.env, logs.env);
+    const groomer: ResolvedLogGroomer | undefined = logs.groomer;
+    if (groomer) {
+      const { image, imagePullPolicy } = this.recipe;
+      this.pendingGroomer = () => pod.addContainer(logGroomerContainer(groomer, image, imagePullPolicy, logs.volume, LOGS_MOUNT_PATH));
+    }
   }
 
   /**
@@ -268,6 +320,11 @@ export class AirflowPod {
         container.env.addVariable(name, value);
       }
     }
+    if (this.pendingGroomer) {
+      const addGroomer = this.pendingGroomer;
+      this.pendingGroomer = undefined;
+      addGroomer();
+    }
     return container;
   }
 
@@ -280,6 +337,7 @@ export class AirflowPod {
 
   private track(container: kplus.Container): kplus.Container {
     this.airflowContainers.add(container);
+    for (const port of container.ports) this.recipe._logServerPort(port);
     for (const m of this.mounts) container.mount(m.path, m.volume, m.options);
     return container;
   }

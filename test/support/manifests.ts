@@ -212,8 +212,14 @@ function containersOf(rec: PodRecord): ContainerRef[] {
 
 const FORMATS = ['int32', 'int64', 'byte', 'date-time', 'double', 'float', 'int-or-string', 'date', 'duration', 'uri', 'email', 'hostname', 'password', 'binary'];
 
+/** CRD patterns are Go (RE2) regexps: an inline `(?i)` (e.g. in PrometheusRule) is JavaScript's `i` flag. */
+const goRegExp = Object.assign(
+  (pattern: string, flags: string) => (pattern.includes('(?i)') ? new RegExp(pattern.replace('(?i)', ''), `${flags}i`) : new RegExp(pattern, flags)),
+  { code: 'goRegExp' },
+);
+
 function newAjv(): Ajv {
-  const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
+  const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, code: { regExp: goRegExp } });
   for (const f of FORMATS) ajv.addFormat(f, true);
   return ajv;
 }

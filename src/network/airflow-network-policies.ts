@@ -1,0 +1,279 @@
+import * as kplus from 'cdk8s-plus-28';
+import { Construct, IConstruct } from 'constructs';
+import { checkCidr, checkPort, NetworkPeer } from './network-peer';
+import { NetworkPolicyEgressRule, NetworkPolicyOptions } from './network-policy-options';
+import { TRIGGERER_LOG_PORT } from '../components/triggerer';
+import { WEB_PORT } from '../components/web-ui';
+import type { AirflowDeployment } from '../deployment';
+import { REDIS_PORT } from '../executors/celery-broker';
+import { FLOWER_PORT } from '../executors/celery-flower';
+import { WORKER_LOG_PORT } from '../executors/celery-worker-pool';
+
+const INSTANCE_LABEL = 'app.kubernetes.io/instance';
+const COMPONENT_LABEL = 'app.kubernetes.io/component';
+/** The components that talk to the Celery broker. */
+const BROKER_USERS = ['scheduler', 'worker', 'flower'];
+
+/**
+ * Props for `AirflowNetworkPolicies`.
+ */
+export interface AirflowNetworkPoliciesProps extends NetworkPolicyOptions {
+  /**
+   * The deployment whose pods to isolate. Create the policies once everything is in it (`AirflowDeployment` does, with
+   * `networkPolicies`): they cover the pods that exist then, plus any pod built later from the pod recipe.
+   */
+  readonly deployment: AirflowDeployment;
+}
+
+/** The pods one policy selects: every Airflow pod of one component, or one other workload's pods. */
+interface PodGroup {
+  readonly name: string;
+  readonly selector: { [key: string]: string };
+  readonly airflow: boolean;
+  readonly pods: kplus.AbstractPod[];
+  readonly ingress: kplus.k8s.NetworkPolicyIngressRule[];
+  readonly egress: kplus.k8s.NetworkPolicyEgressRule[];
+}
+
+/**
+ * NetworkPolicies isolating every pod of an `AirflowDeployment`, then allowing only the connections Airflow needs.
+ *
+ * `DefaultDeny` selects every Airflow pod by its `app.kubernetes.io/instance` label (task pods created later from the
+ * pod template included) and denies all ingress and egress. Then one policy per component (selected by the
+ * `app.kubernetes.io/instance` and `app.kubernetes.io/component` labels the pod recipe sets; other pods, such as the
+ * embedded database, by their own labels) denies everything but:
+ *
+ * - DNS to kube-dns (pods labelled `k8s-app: kube-dns` in any namespace, UDP and TCP 53), for every pod;
+ * - every Airflow pod to the metadata database (the embedded PostgreSQL's pod on 5432, or `databaseEgress`); the
+ *   database accepts every Airflow pod, and KEDA's operator (`app: keda-operator`, any namespace) when KEDA scales on it;
+ * - with Celery, the scheduler, the workers and Flower to the broker (the embedded Redis on 6379, or `brokerEgress`);
+ * - pods with a Kubernetes API token (the scheduler and the UI with the KubernetesExecutor, the secret generator,
+ *   the pod cleanup) to `kubernetesApiCidrs` on TCP 443 and 6443;
+ * - the UI (8080) and Flower (5555) from `uiIngressFrom`;
+ * - on Airflow 3, workers and task pods (component `worker`) to the API server's Execution API (8080);
+ * - the UI to the workers and task pods (8793) and the triggerer (8794), to read logs;
+ * - with `metrics: AirflowMetrics.statsd()`, every Airflow pod to the StatsD exporter (UDP 9125), and
+ *   `metricsScrapeFrom` to its metrics port (9102);
+ * - `extraEgress` (e.g. the git host, S3, an OpenTelemetry collector, what tasks call).
+ *
+ * Kubelet probes are not affected (traffic from the pod's node is always allowed). NetworkPolicies need a network
+ * plugin that enforces them (Calico, Cilium, the AWS VPC CNI with network policies on, GKE Dataplane V2, ...). A DNS
+ * service whose pods are not labelled `k8s-app: kube-dns` (OpenShift) or a node-local DNS cache needs an
+ * `extraEgress` rule.
+ */
+export class AirflowNetworkPolicies extends Construct {
+  /** The policy denying all ingress and egress of every Airflow pod (the other policies then allow flows). */
+  public readonly defaultDeny: kplus.k8s.KubeNetworkPolicy;
+  private readonly policies = new Map<string, kplus.k8s.KubeNetworkPolicy>();
+
+  constructor(scope: Construct, id: string, props: AirflowNetworkPoliciesProps) {
+    super(scope, id);
+    const deployment = props.deployment;
+    // AirflowDeployment gives every pod of its recipe this label.
+    const instance = deployment.recipe._labels('airflow')[INSTANCE_LABEL]!;
+    const groups = discoverGroups(deployment, instance);
+    const groupOf = (pod: kplus.AbstractPod) => groups.find(g => g.pods.includes(pod))!;
+    const component = (name: string) => groups.find(g => g.airflow && g.name === name);
+    const airflowGroups = groups.filter(g => g.airflow);
+
+    for (const group of groups) {
+      group.egress.push({
+        to: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        ports: [port(53, 'UDP'), port(53, 'TCP')],
+      });
+    }
+
+    // the metadata database
+    const database = deployment.embeddedDatabase;
+    if (database) {
+      if (props.databaseEgress !== undefined) {
+        throw new Error("'networkPolicies.databaseEgress' is for an external database, but the database is the embedded PostgreSQL "
+          + '(allowed by its labels): remove databaseEgress');
+      }
+      const db = groupOf(database.statefulSet);
+      const dbPort = database.service.port;
+      for (const group of airflowGroups) allowEgress(group, db, dbPort);
+      db.ingress.push({ from: [{ podSelector: { matchLabels: { [INSTANCE_LABEL]: instance } } }], ports: [port(dbPort)] });
+      if (deployment.kedaAuthentication) {
+        db.ingress.push({ from: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: 'keda-operator' } } }], ports: [port(dbPort)] });
+      }
+    } else {
+      if (props.databaseEgress === undefined || props.databaseEgress.length === 0) {
+        throw new Error("'networkPolicies.databaseEgress' is required with an external database (MetadataDatabase.external), "
+          + "which Airflow pods could not reach otherwise: give its addresses and port, e.g. [{ cidrs: ['10.0.5.0/24'], ports: [5432] }]");
+      }
+      addEgressRules(groups, props.databaseEgress, 'networkPolicies.databaseEgress', airflowGroups);
+    }
+
+    // the Celery broker
+    const celery = deployment.celeryExecutor;
+    const brokerUsers = BROKER_USERS.map(component).filter((g): g is PodGroup => g !== undefined);
+    const redis = celery?.broker.embedded;
+    if (redis) {
+      const broker = groupOf(redis.statefulSet);
+      for (const user of brokerUsers) allowEgress(user, broker, REDIS_PORT);
+      broker.ingress.push({ from: brokerUsers.map(u => ({ podSelector: { matchLabels: { ...u.selector } } })), ports: [port(REDIS_PORT)] });
+    }
+    if (celery && !redis) {
+      if (props.brokerEgress === undefined || props.brokerEgress.length === 0) {
+        throw new Error("'networkPolicies.brokerEgress' is required with an external Celery broker (CeleryBroker.external), "
+          + "which the scheduler and workers could not reach otherwise: give its addresses and port, e.g. [{ cidrs: ['10.0.6.0/24'], ports: [6379] }]");
+      }
+      addEgressRules(groups, props.brokerEgress, 'networkPolicies.brokerEgress', brokerUsers);
+    } else if (props.brokerEgress !== undefined) {
+      throw new Error(`'networkPolicies.brokerEgress' is for an external Celery broker, but ${celery ? 'the broker is the embedded Redis (allowed by its labels)' : "'executor' does not use Celery"}: `
+        + 'remove brokerEgress');
+    }
+
+    // the Kubernetes API
+    const apiUsers = groups.filter(g => g.pods.some(p => p.automountServiceAccountToken));
+    if (apiUsers.length > 0) {
+      const cidrs = props.kubernetesApiCidrs ?? [];
+      if (cidrs.length === 0) {
+        throw new Error(`'networkPolicies.kubernetesApiCidrs' is required: ${apiUsers.map(g => g.name).join(', ')} use the Kubernetes API, `
+          + 'whose address differs per cluster: give the API server endpoints (kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes), '
+          + "e.g. ['172.18.0.2/32'], or ['0.0.0.0/0'] for any address on ports 443 and 6443");
+      }
+      cidrs.forEach(cidr => checkCidr(cidr, 'networkPolicies.kubernetesApiCidrs'));
+      for (const group of apiUsers) {
+        group.egress.push({ to: cidrs.map(cidr => ({ ipBlock: { cidr } })), ports: [port(443), port(6443)] });
+      }
+    } else {
+      (props.kubernetesApiCidrs ?? []).forEach(cidr => checkCidr(cidr, 'networkPolicies.kubernetesApiCidrs'));
+    }
+
+    // the UI and Flower, from users
+    const uiPeers = (props.uiIngressFrom ?? [NetworkPeer.sameNamespace()]).map(p => p._toKube());
+    const web = groupOf(deployment.webUi.deployment);
+    const flower = celery?.flower ? groupOf(celery.flower.deployment) : undefined;
+    if (uiPeers.length > 0) {
+      web.ingress.push({ from: uiPeers, ports: [port(WEB_PORT)] });
+      flower?.ingress.push({ from: uiPeers, ports: [port(FLOWER_PORT)] });
+    }
+
+    // the Execution API (Airflow 3) and log fetching
+    const workers = component('worker');
+    if (workers && deployment.version.isAirflow3) allow(workers, web, WEB_PORT);
+    if (workers) allow(web, workers, WORKER_LOG_PORT);
+    if (deployment.triggerer) allow(web, groupOf(deployment.triggerer.deployment), TRIGGERER_LOG_PORT);
+
+    // the StatsD exporter: every Airflow pod sends, Prometheus scrapes.
+    const statsd = deployment.metrics;
+    if (statsd) {
+      const exporter = groupOf(statsd.deployment);
+      for (const group of airflowGroups) allowEgress(group, exporter, statsd.ingestPort, 'UDP');
+      exporter.ingress.push({ from: [{ podSelector: { matchLabels: { [INSTANCE_LABEL]: instance } } }], ports: [port(statsd.ingestPort, 'UDP')] });
+      const scrapers = (props.metricsScrapeFrom ?? [NetworkPeer.allNamespaces()]).map(p => p._toKube());
+      if (scrapers.length > 0) exporter.ingress.push({ from: scrapers, ports: [port(statsd.metricsPort)] });
+    }
+
+    addEgressRules(groups, props.extraEgress ?? [], 'networkPolicies.extraEgress', airflowGroups);
+
+    this.defaultDeny = new kplus.k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
+      spec: { podSelector: { matchLabels: { [INSTANCE_LABEL]: instance } }, policyTypes: ['Ingress', 'Egress'] },
+    });
+    for (const group of groups) {
+      this.policies.set(group.name, new kplus.k8s.KubeNetworkPolicy(this, pascalCase(group.name), {
+        spec: {
+          podSelector: { matchLabels: { ...group.selector } },
+          policyTypes: ['Ingress', 'Egress'],
+          ingress: group.ingress.length > 0 ? group.ingress : undefined,
+          egress: group.egress,
+        },
+      }));
+    }
+  }
+
+  /**
+   * The policy of the pods of one component (`scheduler`, `worker`, `metadata-database`, `secret-generator`, ...),
+   * or undefined when the deployment has no such pods.
+   */
+  public policyFor(component: string): kplus.k8s.KubeNetworkPolicy | undefined {
+    return this.policies.get(component);
+  }
+
+  /** The components with a policy, in the order the policies were created. */
+  public get components(): string[] {
+    return [...this.policies.keys()];
+  }
+}
+
+/** Every pod under the deployment (and the task pod template), grouped the way policies select them. */
+function discoverGroups(deployment: AirflowDeployment, instance: string): PodGroup[] {
+  const pods = deployment.node.findAll().filter((c): c is kplus.AbstractPod => c instanceof kplus.AbstractPod);
+  if (deployment.kubernetesExecutor) pods.push(deployment.kubernetesExecutor.podTemplate);
+  const groups: PodGroup[] = [];
+  for (const pod of pods) {
+    const labels: { [key: string]: string } = pod.podMetadata.toJson().labels ?? {};
+    const airflow = labels[INSTANCE_LABEL] === instance && labels[COMPONENT_LABEL] !== undefined;
+    // other pods by all their labels (cdk8s-plus gives every pod a unique `cdk8s.io/metadata.addr`).
+    const selector = airflow ? { [INSTANCE_LABEL]: instance, [COMPONENT_LABEL]: labels[COMPONENT_LABEL] } : { ...labels };
+    const key = JSON.stringify(Object.entries(selector).sort());
+    const existing = groups.find(g => JSON.stringify(Object.entries(g.selector).sort()) === key);
+    if (existing) {
+      existing.pods.push(pod);
+      continue;
+    }
+    const base = labels[COMPONENT_LABEL] ?? kebabCase(ownerId(pod));
+    let name = base;
+    for (let n = 2; groups.some(g => g.name === name); n++) name = `${base}-${n}`;
+    groups.push({ name, selector, airflow, pods: [pod], ingress: [], egress: [] });
+  }
+  return groups;
+}
+
+/** The id of the construct a pod belongs to: its own id, or its parent's when the pod is the `Resource` child. */
+function ownerId(pod: IConstruct): string {
+  return pod.node.id === 'Resource' && pod.node.scope ? pod.node.scope.node.id : pod.node.id;
+}
+
+function allow(from: PodGroup, to: PodGroup, toPort: number): void {
+  allowEgress(from, to, toPort);
+  to.ingress.push({ from: [{ podSelector: { matchLabels: { ...from.selector } } }], ports: [port(toPort)] });
+}
+
+function allowEgress(from: PodGroup, to: PodGroup, toPort: number, protocol: string = 'TCP'): void {
+  from.egress.push({ to: [{ podSelector: { matchLabels: { ...to.selector } } }], ports: [port(toPort, protocol)] });
+}
+
+/** Checks user egress rules and adds them to the groups they name (or to `defaults`). */
+function addEgressRules(groups: PodGroup[], rules: NetworkPolicyEgressRule[], prop: string, defaults: PodGroup[]): void {
+  rules.forEach((rule, i) => {
+    const where = `${prop}[${i}]`;
+    const cidrs = rule.cidrs ?? [];
+    const peers = rule.peers ?? [];
+    if (cidrs.length === 0 && peers.length === 0) {
+      throw new Error(`'${where}' allows no destination: give 'cidrs' (e.g. ['10.0.0.0/16'], or ['0.0.0.0/0'] for any IPv4 address) `
+        + "or 'peers' (e.g. [NetworkPeer.namespace('monitoring')])");
+    }
+    cidrs.forEach(cidr => checkCidr(cidr, `${where}.cidrs`));
+    if (rule.ports.length === 0) {
+      throw new Error(`'${where}.ports' is empty, which would allow every port: give the ports, e.g. [443]`);
+    }
+    rule.ports.forEach(p => checkPort(p, `${where}.ports`));
+    const targets = rule.components === undefined ? defaults : rule.components.map(name => {
+      const group = groups.find(g => g.name === name);
+      if (!group) {
+        throw new Error(`'${where}.components' names '${name}', which is no component of this deployment: use some of ${groups.map(g => g.name).join(', ')}`);
+      }
+      return group;
+    });
+    const protocol = rule.protocol ?? kplus.NetworkProtocol.TCP;
+    for (const group of targets) {
+      const to = [...cidrs.map(cidr => ({ ipBlock: { cidr } })), ...peers.map(p => p._toKube())];
+      group.egress.push({ to, ports: rule.ports.map(p => port(p, protocol)) });
+    }
+  });
+}
+
+function port(number: number, protocol: string = 'TCP'): kplus.k8s.NetworkPolicyPort {
+  return { port: kplus.k8s.IntOrString.fromNumber(number), protocol };
+}
+
+function kebabCase(id: string): string {
+  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/[^A-Za-z0-9]+/g, '-').toLowerCase();
+}
+
+function pascalCase(name: string): string {
+  return name.split(/[^A-Za-z0-9]+/).filter(p => p !== '').map(p => p[0].toUpperCase() + p.slice(1)).join('');
+}

@@ -18,6 +18,7 @@ import { buildApp, fullDeploymentProps, quickstartProps, synthCharts } from './s
 import { CeleryKedaChart } from '../examples/celery-keda';
 import { EksEfsS3Chart } from '../examples/eks-efs-s3';
 import { OnPremGitChart } from '../examples/onprem-git';
+import { ProductionChart } from '../examples/production';
 import { QuickstartChart } from '../examples/quickstart';
 
 const root = join(__dirname, '..');
@@ -90,7 +91,9 @@ export function scaling(options: BenchOptions): Array<{
 
 /** Idle pods and resources of each example. */
 export function footprints(): Record<string, Footprint> {
-  const examples: Record<string, any> = { 'quickstart': QuickstartChart, 'onprem-git': OnPremGitChart, 'eks-efs-s3': EksEfsS3Chart, 'celery-keda': CeleryKedaChart };
+  const examples: Record<string, any> = {
+    'quickstart': QuickstartChart, 'onprem-git': OnPremGitChart, 'eks-efs-s3': EksEfsS3Chart, 'celery-keda': CeleryKedaChart, 'production': ProductionChart,
+  };
   return Object.fromEntries(Object.entries(examples)
     .map(([name, ChartClass]) => [name, idleFootprint(Testing.synth(new ChartClass(Testing.app(), name)))]));
 }
@@ -110,6 +113,7 @@ function verdict(ok: boolean): string {
 const SCALING_NOTE = 'chart.toJson() (cdk8s) validates the whole App once per chart, so its share grows with N²; constructing is the library\'s own cost.';
 
 function main(): void {
+  console.warn = () => undefined; // warnings (e.g. the embedded database) are not what is measured here
   const options = process.argv.includes('--quick') ? QUICK : FULL;
   const cold = coldStart(options.coldStartRuns);
   const quick = synthVsSerialize(quickstartProps, options);

@@ -1,9 +1,12 @@
 import { App, Chart, Duration, Size } from 'cdk8s';
-import { AirflowDeployment, AirflowDeploymentProps, AirflowExecutor, GitSyncSidecar, WorkerAutoscaling, WorkerWorkloadKind } from '../src';
+import {
+  AirflowDeployment, AirflowDeploymentProps, AirflowExecutor, AirflowMetrics, GitSyncSidecar, WorkerAutoscaling, WorkerWorkloadKind,
+} from '../src';
 
 /**
- * The richest deployment the library can build today: Celery pools with KEDA next to the KubernetesExecutor,
- * git-sync DAGs, embedded database and broker.
+ * A deployment using every feature: Celery pools with KEDA next to the KubernetesExecutor, git-sync DAGs,
+ * metrics with a ServiceMonitor and alerts, an Ingress, NetworkPolicies, maintenance CronJobs, embedded database
+ * and broker.
  */
 export function fullDeploymentProps(): AirflowDeploymentProps {
   return {
@@ -23,6 +26,10 @@ export function fullDeploymentProps(): AirflowDeploymentProps {
     dagSource: new GitSyncSidecar({ repo: 'https://github.com/apache/airflow.git', ref: 'main', subPath: 'airflow-core/src/airflow/example_dags' }),
     scheduler: { replicas: 2 },
     apiServer: { replicas: 2 },
+    metrics: AirflowMetrics.statsd({ serviceMonitor: true, alerts: true }),
+    ingress: { host: 'airflow.example.com' },
+    networkPolicies: { kubernetesApiCidrs: ['10.0.0.1/32'], extraEgress: [{ cidrs: ['0.0.0.0/0'], ports: [443] }] },
+    maintenance: { databaseCleanup: {}, podCleanup: {} },
   };
 }
 

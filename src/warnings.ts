@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 
 /** The environment variable that turns warnings into errors, e.g. in CI: `CDK8S_AIRFLOW_STRICT=true cdk8s synth`. */
@@ -6,7 +6,7 @@ export const STRICT_ENV = 'CDK8S_AIRFLOW_STRICT';
 
 /**
  * Problems found at synth that should not stop it (a public repository over plain HTTP, task pods kept after
- * they finish, ...). They are printed once per synth; in strict mode they fail the synth like errors.
+ * they finish, ...). Each is printed once per app, at synth; in strict mode they fail the synth like errors.
  *
  * One instance per Chart collects the warnings of every construct in it.
  */
@@ -23,7 +23,6 @@ export class AirflowWarnings extends Construct {
   public strict = false;
 
   private readonly entries: string[] = [];
-  private printed = false;
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -45,12 +44,19 @@ export class AirflowWarnings extends Construct {
     if (strict) {
       return this.entries.map(m => `${m} (a warning, an error in strict mode: fix it, or synth without ${STRICT_ENV} and 'strict')`);
     }
-    if (!this.printed && this.entries.length > 0) {
-      this.printed = true;
-      console.warn(this.entries.map(m => `[cdk8s-airflow] warning: ${m}`).join('\n'));
+    // once per app: an app with many charts (one per team, say) repeats the same warnings.
+    const app = App.of(this);
+    const printed = PRINTED.get(app) ?? new Set<string>();
+    PRINTED.set(app, printed);
+    const fresh = this.entries.filter(m => !printed.has(m));
+    if (fresh.length > 0) {
+      fresh.forEach(m => printed.add(m));
+      console.warn(fresh.map(m => `[cdk8s-airflow] warning: ${m}`).join('\n'));
     }
     return [];
   }
 }
 
 const ID = 'AirflowWarnings';
+/** Warnings already printed, per app. */
+const PRINTED = new WeakMap<object, Set<string>>();

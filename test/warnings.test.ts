@@ -85,3 +85,14 @@ describe('no partial output', () => {
     expect(existsSync(outdir) ? readdirSync(outdir) : []).toEqual([]);
   });
 });
+
+describe('warnings across charts', () => {
+  test('an app with many charts prints each warning once', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const app = new App({ outdir: Testing.app().outdir });
+    for (const name of ['team-a', 'team-b', 'team-c']) new AirflowDeployment(new Chart(app, name, { namespace: name }), 'Airflow');
+    app.synthYaml();
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0][0]).toBe(`[cdk8s-airflow] warning: ${EMBEDDED_DB}`);
+  });
+});

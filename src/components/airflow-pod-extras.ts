@@ -95,6 +95,13 @@ export interface AirflowPodExtras {
    * @default false
    */
   readonly allowUnrestrictedContainers?: boolean;
+  /**
+   * Gives up Pod Security "restricted" and "baseline" for these pods: `extraVolumes` (and volumes of extra
+   * containers) may then be hostPath volumes, such as the node's Docker socket, with access to the node.
+   *
+   * @default false
+   */
+  readonly allowHostPathVolumes?: boolean;
 }
 
 /**
@@ -124,7 +131,15 @@ export function applyPodExtras(target: PodExtrasTarget, extras: AirflowPodExtras
   const containers = [...pod.initContainers, ...pod.containers];
   const volumeNames = new Set<string>([...pod.volumes.map(v => v.name), ...containers.flatMap(c => c.mounts.map(m => m.volume.name))]);
   const knownVolumes = new Set<kplus.Volume>([...pod.volumes, ...containers.flatMap(c => c.mounts.map(m => m.volume))]);
+  const checkHostPath = (prop: string, volume: kplus.Volume) => {
+    const hostPath = volume._toKube().hostPath;
+    if (hostPath && !(extras.allowHostPathVolumes ?? false)) {
+      throw new Error(`'${prop}' of ${where}: volume '${volume.name}' mounts the node's '${hostPath.path}', which breaks Pod Security "restricted" and "baseline": `
+        + 'use another volume type, or set \'allowHostPathVolumes: true\' to give that up');
+    }
+  };
   const checkVolume = (prop: string, volume: kplus.Volume) => {
+    checkHostPath(prop, volume);
     if (volumeNames.has(volume.name) && !knownVolumes.has(volume)) {
       throw new Error(`'${prop}' of ${where}: volume name '${volume.name}' is already used in the pod: give the volume another name`);
     }
@@ -164,6 +179,7 @@ export function applyPodExtras(target: PodExtrasTarget, extras: AirflowPodExtras
         throw new Error(`'${prop}' of ${where}: container name '${props.name}' is already used in the pod: give the container another name`);
       }
       names.add(props.name);
+      for (const mount of props.volumeMounts ?? []) checkHostPath(prop, mount.volume);
       const securityContext = { ...restrictedContainerSecurityContext(), ...definedFields(props.securityContext ?? {}) };
       const violations = restrictedViolations(securityContext);
       if (violations.length > 0 && !allowUnrestricted) {

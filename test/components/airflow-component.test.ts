@@ -5,7 +5,7 @@ import {
   AirflowApiServer, AirflowComponent, AirflowComponentOptions, AirflowConfig, AirflowDagProcessor, AirflowPodRecipe, AirflowScheduler,
   AirflowTriggerer, AirflowVersion, AirflowWebserver,
 } from '../../src';
-import { expectValidManifests } from '../support/manifests';
+import { checkPodSecurityRestricted, expectValidManifests } from '../support/manifests';
 import { container, one, podSpec, testChart } from '../support/synth';
 
 /** The message of the error `build` throws, to compare it whole. */
@@ -189,6 +189,16 @@ describe('escape hatches, on every component', () => {
     expect(container(podSpec(deployment), 'sysctl').securityContext).toMatchObject({ privileged: true, runAsNonRoot: false, runAsUser: 0 });
   });
 
+  test('allowHostPathVolumes lets a Docker socket volume through; by default the pods stay restricted', () => {
+    const { manifests, deployment } = component('scheduler', (chart) => ({
+      allowHostPathVolumes: true,
+      extraVolumes: [kplus.Volume.fromHostPath(chart, 'Docker', 'docker-sock', { path: '/var/run/docker.sock' })],
+    }));
+    expect(podSpec(deployment).volumes).toContainEqual(expect.objectContaining({ name: 'docker-sock', hostPath: expect.objectContaining({ path: '/var/run/docker.sock' }) }));
+    expect(checkPodSecurityRestricted(manifests).join('\n')).toContain('hostPath');
+    expect(checkPodSecurityRestricted(component('scheduler', () => ({})).manifests)).toEqual([]);
+  });
+
   test('components keep their own ServiceAccount name and default rollout when given a ServiceAccount', () => {
     const { manifests } = component('scheduler', (chart) => ({ serviceAccount: new kplus.ServiceAccount(chart, 'Mine', { automountToken: false }) }));
     expect(manifests.filter(m => m.kind === 'ServiceAccount')).toHaveLength(1);
@@ -218,6 +228,17 @@ describe('bad escape hatches', () => {
       }],
     })))).toBe('\'extraInitContainers\' of triggerer: container \'root\' breaks Pod Security "restricted" (allowPrivilegeEscalation: true; ensureNonRoot: false; '
       + 'user: 0; seccompProfile Unconfined): change its securityContext, or set \'allowUnrestrictedContainers: true\' to run these pods outside the "restricted" profile');
+  });
+
+  test('a hostPath volume without allowHostPathVolumes, as an extra volume or in an extra container', () => {
+    expect(errorOf(() => component('scheduler', (c) => ({ extraVolumes: [kplus.Volume.fromHostPath(c, 'Docker', 'docker-sock', { path: '/var/run/docker.sock' })] }))))
+      .toBe('\'extraVolumes\' of scheduler: volume \'docker-sock\' mounts the node\'s \'/var/run/docker.sock\', which breaks Pod Security "restricted" and "baseline": '
+        + 'use another volume type, or set \'allowHostPathVolumes: true\' to give that up');
+    expect(errorOf(() => component('scheduler', (c) => ({
+      extraContainers: [{
+        name: 'dind', image: 'docker:27', volumeMounts: [{ path: '/var/run/docker.sock', volume: kplus.Volume.fromHostPath(c, 'Sock', 'sock', { path: '/var/run/docker.sock' }) }],
+      }],
+    })))).toContain("'extraContainers' of scheduler: volume 'sock' mounts the node's '/var/run/docker.sock'");
   });
 
   test('an extra container without a name, or with a name already taken', () => {

@@ -94,6 +94,8 @@ export class AirflowConfig extends Construct {
   private readonly files = new Map<string, { content: string; mountPath: string }>();
   private readonly reserved = new Map<string, string>();
   private secretsRead = false;
+  /** `render()`'s result until the next change (every pod's checksum renders it). */
+  private rendered?: string;
 
   constructor(scope: Construct, id: string, props: AirflowConfigProps = {}) {
     super(scope, id);
@@ -120,6 +122,7 @@ export class AirflowConfig extends Construct {
    */
   public setDefault(section: string, key: string, value: string): void {
     this.defaults.set(`${section}.${key}`, value);
+    this.rendered = undefined;
   }
 
   /**
@@ -129,6 +132,7 @@ export class AirflowConfig extends Construct {
    */
   public setOwned(section: string, key: string, value: string, prop: string): void {
     this.owned.set(`${section}.${key}`, { value, prop });
+    this.rendered = undefined;
   }
 
   /**
@@ -155,6 +159,7 @@ export class AirflowConfig extends Construct {
     const error = this.checkUserSetting(s, k, value);
     if (error) throw new Error(error);
     this.userSettings.set(`${s}.${k}`, value);
+    this.rendered = undefined;
   }
 
   /**
@@ -210,6 +215,7 @@ export class AirflowConfig extends Construct {
    * The `airflow.cfg` text.
    */
   public render(): string {
+    if (this.rendered !== undefined) return this.rendered;
     const merged = new Map<string, string>([...this.defaults, ...this.uncheckedSettings, ...this.userSettings]);
     for (const [name, { value }] of this.owned) merged.set(name, value);
     const sections = new Map<string, Array<[string, string]>>();
@@ -226,7 +232,8 @@ export class AirflowConfig extends Construct {
       }
       lines.push('');
     }
-    return lines.join('\n');
+    this.rendered = lines.join('\n');
+    return this.rendered;
   }
 
   /**

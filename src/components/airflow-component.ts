@@ -6,6 +6,7 @@ import { DagPodMode } from '../dags/dag-source';
 import { AirflowPod, AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 import { applyPlacement, PodPlacement } from '../pod/placement';
 import { IAirflowSidecar } from '../sidecars/airflow-sidecar';
+import { AirflowWarnings } from '../warnings';
 
 /**
  * Options every long-running Airflow component accepts.
@@ -221,9 +222,15 @@ export abstract class AirflowComponent extends Construct {
       this.podDisruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
         spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels } },
       });
+    } else if (replicas === 1) {
+      AirflowWarnings.of(this).add(`${spec.component} has one replica and no PodDisruptionBudget ('podDisruptionBudget: false'): `
+        + 'nothing tells a node drain or the cluster autoscaler to wait for a replacement');
     }
   }
 }
+
+/** A Kubernetes label value: at most 63 characters. */
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 /** Annotations the library puts on pods: a user annotation may not replace them. */
 const LIBRARY_ANNOTATIONS = /^(checksum\/.*|kubectl\.kubernetes\.io\/default-container)$/;
@@ -232,6 +239,10 @@ const LIBRARY_ANNOTATIONS = /^(checksum\/.*|kubectl\.kubernetes\.io\/default-con
 function addPodMetadata(component: string, workload: kplus.Deployment, props: AirflowComponentOptions): void {
   const podMetadata = workload.podMetadata;
   for (const [key, value] of Object.entries(props.podLabels ?? {})) {
+    if (!LABEL_VALUE.test(value)) {
+      throw new Error(`'podLabels' of ${component}: the value of '${key}' must be at most 63 letters, digits, '-', '_' and '.', `
+        + `starting and ending with a letter or digit, got '${value}'`);
+    }
     const current = podMetadata.getLabel(key);
     if (current !== undefined) {
       throw new Error(`'podLabels' of ${component} sets '${key}', which the library sets to '${current}' to select the pods: use another label key`);

@@ -113,7 +113,8 @@ export class EfsDagVolume extends Construct implements IDagSource {
     super(scope, id);
     const given = (['fileSystemId', 'storageClassName', 'claim'] as const).filter(p => props[p] !== undefined);
     if (given.length !== 1) {
-      throw new Error(`EfsDagVolume: give exactly one of 'fileSystemId', 'storageClassName' or 'claim', got ${given.length === 0 ? 'none' : given.map(p => `'${p}'`).join(' and ')}`);
+      const got = given.length === 0 ? 'none' : given.map(p => `'${p}'`).join(' and ');
+      throw new Error(`EfsDagVolume: give exactly one of 'fileSystemId', 'storageClassName' or 'claim', got ${got}`);
     }
     if (props.fileSystemId === undefined) {
       for (const p of ['directoryPerms', 'uid', 'gid', 'basePath'] as const) {

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { describe, expect, test } from 'vitest';
 import {
   AirflowApiServer, AirflowComponent, AirflowComponentOptions, AirflowConfig, AirflowDagProcessor, AirflowPodRecipe, AirflowScheduler,
-  AirflowTriggerer, AirflowVersion, AirflowWebserver,
+  AirflowTriggerer, AirflowVersion, AirflowWarnings, AirflowWebserver,
 } from '../../src';
 import { checkPodSecurityRestricted, expectValidManifests } from '../support/manifests';
 import { container, one, podSpec, testChart } from '../support/synth';
@@ -275,5 +275,20 @@ describe('bad escape hatches', () => {
       .toBe("'podLabels' of dag-processor sets 'app.kubernetes.io/component', which the library sets to 'dag-processor' to select the pods: use another label key");
     expect(errorOf(() => component('scheduler', () => ({ podAnnotations: { 'checksum/airflow-config': 'x' } }))))
       .toBe("'podAnnotations' of scheduler sets 'checksum/airflow-config', which the library manages: use another annotation key");
+  });
+
+  test('a pod label value Kubernetes would reject', () => {
+    expect(errorOf(() => component('triggerer', () => ({ podLabels: { team: 'x'.repeat(64) } }))))
+      .toBe(`'podLabels' of triggerer: the value of 'team' must be at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit, got '${'x'.repeat(64)}'`);
+    expect(errorOf(() => component('triggerer', () => ({ podLabels: { team: 'data platform' } })))).toContain("got 'data platform'");
+  });
+});
+
+describe('a single replica without a PodDisruptionBudget', () => {
+  test('is a warning (an error in strict mode)', () => {
+    const { chart } = component('scheduler', () => ({ podDisruptionBudget: false }));
+    expect(AirflowWarnings.of(chart).messages).toContain("scheduler has one replica and no PodDisruptionBudget ('podDisruptionBudget: false'): "
+      + 'nothing tells a node drain or the cluster autoscaler to wait for a replacement');
+    expect(AirflowWarnings.of(component('scheduler', () => ({ podDisruptionBudget: false, replicas: 2 })).chart).messages).toEqual([]);
   });
 });

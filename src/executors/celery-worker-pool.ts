@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { ResolvedHpaAutoscaling, kedaWorkerQuery } from './autoscaling-internals';
 import { KedaDatabaseAuthentication } from './keda-database-authentication';
 import { WorkerAutoscalerKind, WorkerAutoscaling } from './worker-autoscaling';
+import { AirflowPodExtras, applyPodExtras } from '../components/airflow-pod-extras';
 import { DagPodMode } from '../dags/dag-source';
 import { AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 import { applyPlacement, PodPlacement } from '../pod/placement';
@@ -28,7 +29,7 @@ export enum WorkerWorkloadKind {
 /**
  * Options of one Celery worker pool.
  */
-export interface CeleryWorkerPoolOptions extends PodPlacement {
+export interface CeleryWorkerPoolOptions extends PodPlacement, AirflowPodExtras {
   /** The pool name (a DNS label), e.g. `default` or `heavy`. */
   readonly name: string;
   /**
@@ -268,6 +269,14 @@ export class CeleryWorkerPool extends Construct {
       }),
     });
     for (const sidecar of props.sidecars ?? []) sidecar.bind(this, pod, { component: 'worker', recipe, container: this.container, podMetadata });
+    applyPodExtras({
+      where: `worker pool '${props.name}'`,
+      pod: this.workload,
+      airflowPod: pod,
+      container: this.container,
+      apiObject: ApiObject.of(this.workload),
+      podSpecPath: '/spec/template/spec',
+    }, props);
     applyPlacement(ApiObject.of(this.workload), '/spec/template/spec', props);
 
     if (props.autoscaling?._hpa) {

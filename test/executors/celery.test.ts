@@ -195,3 +195,37 @@ describe('embedded Redis with the user\'s password', () => {
       .toThrow("CeleryBroker.embeddedRedis: 'password.key' must name the Secret key that holds the Redis password");
   });
 });
+
+describe('escape hatches of worker pools', () => {
+  test('extra containers, volumes, envFrom, priority and pull secrets reach the workers', () => {
+    const chart = testChart();
+    const pull = kplus.Secret.fromSecretName(chart, 'Pull', 'registry');
+    const workerEnv = kplus.ConfigMap.fromConfigMapName(chart, 'Env', 'worker-env');
+    const scratch = kplus.Volume.fromEmptyDir(chart, 'Scratch', 'scratch');
+    new AirflowDeployment(chart, 'Airflow', {
+      executor: AirflowExecutor.celery({
+        pools: [{
+          name: 'default',
+          extraContainers: [{ name: 'proxy', image: 'envoyproxy/envoy:v1.31.0' }],
+          extraVolumeMounts: [{ path: '/scratch', volume: scratch }],
+          envFrom: [kplus.Env.fromConfigMap(workerEnv)],
+          priorityClassName: 'airflow-workers',
+          imagePullSecrets: [pull],
+        }],
+      }),
+    });
+    const manifests = Testing.synth(chart);
+    expectValidManifests(manifests, { external: { secrets: ['registry'], configMaps: ['worker-env'], priorityClasses: ['airflow-workers'] } });
+    const spec = podSpec(workers(manifests)[0]);
+    expect(spec.containers.map((c: any) => c.name)).toContain('proxy');
+    expect(container(spec, 'worker').volumeMounts).toContainEqual({ mountPath: '/scratch', name: 'scratch', readOnly: false });
+    expect(container(spec, 'worker').envFrom).toEqual([{ configMapRef: { name: 'worker-env' } }]);
+    expect(spec.priorityClassName).toBe('airflow-workers');
+    expect(spec.imagePullSecrets).toEqual([{ name: 'registry' }]);
+  });
+
+  test('errors name the pool', () => {
+    expect(() => synthDeployment({ executor: AirflowExecutor.celery({ pools: [{ name: 'heavy', extraContainers: [{ name: 'worker', image: 'busybox:1.36' }] }] }) }))
+      .toThrow("'extraContainers' of worker pool 'heavy': container name 'worker' is already used in the pod: give the container another name");
+  });
+});

@@ -301,3 +301,24 @@ describe('AirflowDeployment settings checks', () => {
     expect(airflowCfg(manifests)['my_plugin.endpoint']).toBe('https://example.com');
   });
 });
+
+describe('Airflow settings given as environment variables', () => {
+  test('a misspelled or mistyped AIRFLOW__SECTION__KEY variable fails with the closest key', () => {
+    expect(() => synthDeployment({ scheduler: { envVariables: { AIRFLOW__CORE__PARALELISM: kplus.EnvValue.fromValue('8') } } }))
+      .toThrow("Airflow 3.2.2 has no setting 'AIRFLOW__CORE__PARALELISM' (in 'envVariables of scheduler'): did you mean 'AIRFLOW__CORE__PARALLELISM'?");
+    expect(() => synthDeployment({ triggerer: { envVariables: { AIRFLOW__CORE__PARALLELISM: kplus.EnvValue.fromValue('ten') } } }))
+      .toThrow("Airflow setting 'AIRFLOW__CORE__PARALLELISM' must be an integer, got 'ten'");
+  });
+
+  test('a variable overriding a key the library manages fails at synth', () => {
+    expect(() => synthDeployment({ scheduler: { envVariables: { AIRFLOW__CORE__EXECUTOR: kplus.EnvValue.fromValue('LocalExecutor') } } }))
+      .toThrow("Airflow setting 'core.executor' is managed by this library: set 'executor' instead of overriding it in 'envVariables of scheduler'");
+  });
+
+  test('valid variables and other variables pass', () => {
+    const { manifests } = synthDeployment({
+      scheduler: { envVariables: { AIRFLOW__CORE__PARALLELISM: kplus.EnvValue.fromValue('8'), MY_VAR: kplus.EnvValue.fromValue('x'), AIRFLOW_VAR_ENV: kplus.EnvValue.fromValue('prod') } },
+    });
+    expect(env(container(podSpec(one(manifests, 'Deployment', '-scheduler-')), 'scheduler'), 'AIRFLOW__CORE__PARALLELISM').value).toBe('8');
+  });
+});

@@ -125,6 +125,12 @@ export interface AirflowComponentSpec {
   readonly startup?: kplus.Probe;
   /** @default - rolling update, one pod surge and none unavailable. */
   readonly strategy?: kplus.DeploymentStrategy;
+  /**
+   * Environment variables the component itself sets on its main container (not checked like a user's).
+   *
+   * @default - none.
+   */
+  readonly envVariables?: { [name: string]: kplus.EnvValue };
 }
 
 /**
@@ -180,11 +186,12 @@ export abstract class AirflowComponent extends Construct {
       component: spec.component,
       podMetadata: this.deployment.podMetadata,
     });
+    props.recipe.config._checkUserEnvironment(props.envVariables ?? {}, `envVariables of ${spec.component}`);
     this.container = this.airflowPod.addAirflowContainer({
       name: spec.component,
       args: spec.args,
       resources: props.resources ?? spec.resources,
-      envVariables: props.envVariables,
+      envVariables: { ...spec.envVariables, ...props.envVariables },
       ports: spec.ports,
       liveness: spec.liveness,
       readiness: spec.readiness,

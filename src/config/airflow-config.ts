@@ -1,7 +1,7 @@
 import { Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { checkAirflowSetting, formatSettingsError, splitSettingName } from './airflow-settings-check';
+import { airflowSettingOfEnvVar, checkAirflowEnvVar, checkAirflowSetting, formatSettingsError, splitSettingName } from './airflow-settings-check';
 import { shortHash } from '../utils/hash';
 import { AirflowVersion } from '../version';
 
@@ -94,6 +94,8 @@ export class AirflowConfig extends Construct {
   private readonly files = new Map<string, { content: string; mountPath: string }>();
   private readonly reserved = new Map<string, string>();
   private secretsRead = false;
+  /** Settings users set as `AIRFLOW__SECTION__KEY` variables: `section.key` → where. */
+  private readonly userEnvironment = new Map<string, string>();
   /** `render()`'s result until the next change (every pod's checksum renders it). */
   private rendered?: string;
 
@@ -251,6 +253,27 @@ export class AirflowConfig extends Construct {
     return checkAirflowSetting(this.version, name, value, 'settings');
   }
 
+  /**
+   * Checks environment variables a user gives a container: `AIRFLOW__SECTION__KEY` names are Airflow settings, checked
+   * like `settings` (unknown, renamed, wrong type now; a key the library manages at synth).
+   *
+   * @param where how errors name them, e.g. `envVariables of scheduler`.
+   * @internal
+   */
+  public _checkUserEnvironment(variables: { [name: string]: kplus.EnvValue }, where: string): void {
+    const errors: string[] = [];
+    for (const [name, value] of Object.entries(variables)) {
+      const error = checkAirflowEnvVar(this.version, name, typeof value.value === 'string' ? value.value : undefined, where);
+      if (error) {
+        errors.push(error);
+        continue;
+      }
+      const setting = airflowSettingOfEnvVar(this.version, name);
+      if (setting) this.userEnvironment.set(`${setting.section}.${setting.key}`, where);
+    }
+    if (errors.length > 0) throw new Error(errors.join('\n'));
+  }
+
   private sortedSecrets(): AirflowSecretSetting[] {
     return [...this.secrets.keys()].sort().map(name => this.secrets.get(name)!);
   }
@@ -262,6 +285,8 @@ export class AirflowConfig extends Construct {
       for (const [prop, settings] of [['settings', this.userSettings], ['unknownSettings', this.uncheckedSettings]] as const) {
         if (settings.has(name)) errors.push(formatSettingsError('managed', { name, owner, prop }));
       }
+      const where = this.userEnvironment.get(name);
+      if (where !== undefined) errors.push(formatSettingsError('managed', { name, owner, prop: where }));
     }
     return errors;
   }

@@ -50,14 +50,15 @@ export class CeleryFlower extends AirflowComponent {
     if (props.basicAuth && !props.basicAuth.key) {
       throw new Error("Celery 'flower.basicAuth.key' must name the Secret key that holds user:password");
     }
-    const envVariables: { [name: string]: kplus.EnvValue } = { ...(props.envVariables ?? {}) };
+    const envVariables: { [name: string]: kplus.EnvValue } = {};
     if (props.basicAuth) envVariables.AIRFLOW__CELERY__FLOWER_BASIC_AUTH = kplus.EnvValue.fromSecretValue(props.basicAuth);
     const probe = (options: kplus.ProbeOptions) => kplus.Probe.fromTcpSocket({ port: FLOWER_PORT, ...options });
     const running: kplus.ProbeOptions = {
       initialDelaySeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold: 10, periodSeconds: Duration.seconds(5),
     };
-    super(scope, id, { ...props, envVariables }, {
+    super(scope, id, props, {
       component: 'flower',
+      envVariables,
       args: ['airflow', 'celery', 'flower'],
       dags: false,
       resources: cpuAndMemory(100, 256, 512),

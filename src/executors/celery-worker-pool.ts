@@ -258,6 +258,7 @@ export class CeleryWorkerPool extends Construct {
     if (props.maxMemoryPerChild !== undefined) {
       env.AIRFLOW_CELERY_WORKER_MAX_MEMORY_PER_CHILD = kplus.EnvValue.fromValue(String(props.maxMemoryPerChild.toKibibytes()));
     }
+    recipe.config._checkUserEnvironment(props.envVariables ?? {}, `envVariables of worker pool '${props.name}'`);
     this.container = pod.addAirflowContainer({
       name: 'worker',
       args: ['airflow', 'celery', 'worker', '--queues', p.queues.join(',')],

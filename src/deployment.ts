@@ -11,8 +11,9 @@ import { AirflowWebserver, AirflowWebserverOptions } from './components/webserve
 import { AirflowConfig } from './config/airflow-config';
 import { IDagSource } from './dags/dag-source';
 import { EmbeddedPostgres } from './database/embedded-postgres';
-import { MetadataDatabase } from './database/metadata-database';
+import { DatabaseEngine, MetadataDatabase } from './database/metadata-database';
 import { AirflowMigrations } from './database/migrations';
+import { PgBouncer, PgBouncerOptions } from './database/pgbouncer';
 import { AirflowExecutor } from './executors/airflow-executor';
 import { kedaTriggererQuery } from './executors/autoscaling-internals';
 import { CeleryExecutorConfig } from './executors/celery-executor';
@@ -127,6 +128,15 @@ export interface AirflowDeploymentProps {
    * @default MetadataDatabase.embeddedPostgres()
    */
   readonly database?: MetadataDatabase;
+  /**
+   * PgBouncer between Airflow and a PostgreSQL metadata database (an error with MySQL): every Airflow container then
+   * connects through it in transaction mode. The migrations Job connects directly (advisory locks and DDL), and so does
+   * KEDA (`kedaConnection`), pointed past it. With `networkPolicies`, Airflow pods may reach PgBouncer, and only
+   * PgBouncer and the migrations Job the database.
+   *
+   * @default - none: Airflow connects to the database directly.
+   */
+  readonly pgbouncer?: PgBouncerOptions;
   /**
    * Airflow's secrets (Fernet key, API or webserver secret key, JWT secret).
    *
@@ -295,6 +305,8 @@ export class AirflowDeployment extends Construct {
   public readonly migrations: AirflowMigrations;
   /** The embedded database, when the database is embedded. */
   public readonly embeddedDatabase?: EmbeddedPostgres;
+  /** PgBouncer in front of the database, with `pgbouncer`. */
+  public readonly pgbouncer?: PgBouncer;
   /** The Job generating Secrets in the cluster, when any Secret is generated. */
   public readonly secretGenerator?: SecretGeneratorJob;
   /** KEDA's access to the metadata database, when a worker pool or the triggerer scales with KEDA. */
@@ -346,7 +358,12 @@ export class AirflowDeployment extends Construct {
     const kedaUsed = triggererKeda !== undefined || (executor._celery?.pools ?? []).some(p => p.autoscaling?.kind === WorkerAutoscalerKind.KEDA);
     const database = (props.database ?? MetadataDatabase.embeddedPostgres()).bind(this, { kedaConnection: kedaUsed });
     this.embeddedDatabase = database.embedded;
-    config.setSecret('database', 'sql_alchemy_conn', database.connection, 'database');
+    if (props.pgbouncer && database.engine !== DatabaseEngine.POSTGRESQL) {
+      throw new Error(`'pgbouncer' needs a PostgreSQL metadata database, but 'database' has engine ${database.engine}: `
+        + 'remove pgbouncer (PgBouncer speaks only the PostgreSQL protocol), or use a PostgreSQL database');
+    }
+    // with PgBouncer, each Airflow container points the URL at it (PgBouncer reserves the key).
+    if (!props.pgbouncer) config.setSecret('database', 'sql_alchemy_conn', database.connection, 'database');
 
     const recipe = this.recipe = new AirflowPodRecipe({
       config,
@@ -356,6 +373,9 @@ export class AirflowDeployment extends Construct {
       logs: props.logs,
       podLabels: { 'app.kubernetes.io/instance': Names.toLabelValue(this) },
     });
+    if (props.pgbouncer) {
+      this.pgbouncer = new PgBouncer(this, 'PgBouncer', { ...props.pgbouncer, recipe, connection: database.connection });
+    }
     // first everything every Airflow container needs, then the pods.
     const kubernetes = executor._kubernetes;
     if (kubernetes) KubernetesExecutorConfig.prepareRecipe(recipe);
@@ -369,7 +389,7 @@ export class AirflowDeployment extends Construct {
     if (kubernetes) {
       this.kubernetesExecutor = new KubernetesExecutorConfig(this, 'KubernetesExecutor', { recipe, ...kubernetes });
     }
-    this.migrations = new AirflowMigrations(this, 'Migrations', { recipe });
+    this.migrations = new AirflowMigrations(this, 'Migrations', { recipe, directConnection: this.pgbouncer?.directConnection });
 
     // with the KubernetesExecutor the scheduler launches task pods and the UI reads their logs from the API.
     const apiAccess = kubernetes !== undefined;
@@ -401,6 +421,9 @@ export class AirflowDeployment extends Construct {
 
     if (props.metrics) {
       this.metrics = props.metrics._bind(this, 'Metrics', { config, celeryWorkers: this.celeryExecutor?.pools.map(p => p.workload) });
+    }
+    if (this.metrics?.serviceMonitor && this.pgbouncer?.exporterContainer) {
+      this.pgbouncer.addServiceMonitor({ scrapeInterval: this.metrics._scrapeInterval, prometheusLabels: this.metrics._prometheusLabels });
     }
 
     const generated = this.node.findAll().filter((c): c is GeneratedSecret => c instanceof GeneratedSecret);

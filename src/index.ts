@@ -18,6 +18,7 @@ export * from './secrets/secret-generator-job';
 export * from './database/metadata-database';
 export * from './database/embedded-postgres';
 export * from './database/migrations';
+export * from './database/pgbouncer';
 export * from './components/airflow-component';
 export * from './components/airflow-pod-extras';
 export * from './components/web-ui';

@@ -24,6 +24,14 @@ export interface AirflowMigrationsProps {
    * @default - 100m CPU, 512Mi memory request, 1Gi limit.
    */
   readonly resources?: kplus.ContainerResources;
+  /**
+   * The Secret key of a connection URL straight to the database, for a deployment whose Airflow containers connect
+   * through a pooler (`PgBouncer`): migrations take advisory locks and run DDL that transaction pooling breaks. The
+   * migration container gets it as `AIRFLOW__DATABASE__SQL_ALCHEMY_CONN`, which wins over `airflow.cfg`.
+   *
+   * @default - the recipe's connection.
+   */
+  readonly directConnection?: kplus.SecretValue;
 }
 
 /**
@@ -61,6 +69,9 @@ export class AirflowMigrations extends Construct {
       name: 'migrate',
       args: ['airflow', 'db', 'migrate'],
       resources: props.resources ?? cpuAndMemory(100, 512, 1024),
+      envVariables: props.directConnection
+        ? { AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: kplus.EnvValue.fromSecretValue(props.directConnection) }
+        : undefined,
     });
   }
 }

@@ -46,6 +46,8 @@ interface PodGroup {
  * - DNS to kube-dns (pods labelled `k8s-app: kube-dns` in any namespace, UDP and TCP 53), for every pod;
  * - every Airflow pod to the metadata database (the embedded PostgreSQL's pod on 5432, or `databaseEgress`); the
  *   database accepts every Airflow pod, and KEDA's operator (`app: keda-operator`, any namespace) when KEDA scales on it;
+ *   with `pgbouncer`, Airflow pods reach PgBouncer (6543) instead, and only PgBouncer and the migrations Job the database
+ *   (`databaseEgress` then applies to those two by default); `metricsScrapeFrom` may scrape PgBouncer's exporter (9127);
  * - with Celery, the scheduler, the workers and Flower to the broker (the embedded Redis on 6379, or `brokerEgress`);
  * - pods with a Kubernetes API token (the scheduler and the UI with the KubernetesExecutor, the secret generator,
  *   the pod cleanup) to `kubernetesApiCidrs` on TCP 443 and 6443;
@@ -83,7 +85,16 @@ export class AirflowNetworkPolicies extends Construct {
       });
     }
 
-    // the metadata database
+    // the metadata database: every Airflow pod, or with PgBouncer only PgBouncer and the migrations Job (the others
+    // reach PgBouncer).
+    const pgbouncer = deployment.pgbouncer ? groupOf(deployment.pgbouncer.deployment) : undefined;
+    const migrations = groupOf(deployment.migrations.job);
+    const databaseClients = pgbouncer ? [pgbouncer, migrations] : airflowGroups;
+    if (pgbouncer) {
+      const poolPort = deployment.pgbouncer!.port;
+      for (const group of airflowGroups.filter(g => g !== migrations)) allowEgress(group, pgbouncer, poolPort);
+      pgbouncer.ingress.push({ from: [{ podSelector: { matchLabels: { [INSTANCE_LABEL]: instance } } }], ports: [port(poolPort)] });
+    }
     const database = deployment.embeddedDatabase;
     if (database) {
       if (props.databaseEgress !== undefined) {
@@ -92,8 +103,11 @@ export class AirflowNetworkPolicies extends Construct {
       }
       const db = groupOf(database.statefulSet);
       const dbPort = database.service.port;
-      for (const group of airflowGroups) allowEgress(group, db, dbPort);
-      db.ingress.push({ from: [{ podSelector: { matchLabels: { [INSTANCE_LABEL]: instance } } }], ports: [port(dbPort)] });
+      for (const group of databaseClients) allowEgress(group, db, dbPort);
+      const clients = pgbouncer
+        ? databaseClients.map(g => ({ podSelector: { matchLabels: { ...g.selector } } }))
+        : [{ podSelector: { matchLabels: { [INSTANCE_LABEL]: instance } } }];
+      db.ingress.push({ from: clients, ports: [port(dbPort)] });
       if (deployment.kedaAuthentication) {
         db.ingress.push({ from: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: 'keda-operator' } } }], ports: [port(dbPort)] });
       }
@@ -102,7 +116,7 @@ export class AirflowNetworkPolicies extends Construct {
         throw new Error("'networkPolicies.databaseEgress' is required with an external database (MetadataDatabase.external), "
           + "which Airflow pods could not reach otherwise: give its addresses and port, e.g. [{ cidrs: ['10.0.5.0/24'], ports: [5432] }]");
       }
-      addEgressRules(groups, props.databaseEgress, 'networkPolicies.databaseEgress', airflowGroups);
+      addEgressRules(groups, props.databaseEgress, 'networkPolicies.databaseEgress', databaseClients);
     }
 
     // the Celery broker
@@ -165,6 +179,10 @@ export class AirflowNetworkPolicies extends Construct {
       exporter.ingress.push({ from: [{ podSelector: { matchLabels: { [INSTANCE_LABEL]: instance } } }], ports: [port(statsd.ingestPort, 'UDP')] });
       const scrapers = (props.metricsScrapeFrom ?? [NetworkPeer.allNamespaces()]).map(p => p._toKube());
       if (scrapers.length > 0) exporter.ingress.push({ from: scrapers, ports: [port(statsd.metricsPort)] });
+    }
+    if (pgbouncer && deployment.pgbouncer!.exporterContainer) {
+      const scrapers = (props.metricsScrapeFrom ?? [NetworkPeer.allNamespaces()]).map(p => p._toKube());
+      if (scrapers.length > 0) pgbouncer.ingress.push({ from: scrapers, ports: [port(deployment.pgbouncer!.metricsPort)] });
     }
 
     addEgressRules(groups, props.extraEgress ?? [], 'networkPolicies.extraEgress', airflowGroups);

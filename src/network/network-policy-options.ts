@@ -36,7 +36,8 @@ export interface NetworkPolicyEgressRule {
    * the deployment's components.
    *
    * @default - every Airflow pod (every pod built from the pod recipe, task pods included); for `brokerEgress`,
-   * the pods that use the broker (scheduler, Celery workers, Flower).
+   * the pods that use the broker (scheduler, Celery workers, Flower); for `databaseEgress` with `pgbouncer`, PgBouncer
+   * and the migrations Job.
    */
   readonly components?: string[];
 }
@@ -62,7 +63,8 @@ export interface NetworkPolicyOptions {
   /**
    * Where the external metadata database is (`MetadataDatabase.external`), e.g.
    * `[{ cidrs: ['10.0.5.0/24'], ports: [5432] }]`. Required with an external database, refused with the embedded one
-   * (whose pod is allowed by label).
+   * (whose pod is allowed by label). With `pgbouncer`, rules without `components` apply to PgBouncer and the
+   * migrations Job, the only pods that connect to the database then.
    *
    * @default - none: an error with an external database.
    */
@@ -84,8 +86,8 @@ export interface NetworkPolicyOptions {
    */
   readonly uiIngressFrom?: NetworkPeer[];
   /**
-   * Who may scrape the StatsD exporter's metrics (port 9102), with `metrics: AirflowMetrics.statsd()`. Airflow pods
-   * send to it on UDP 9125 in any case.
+   * Who may scrape the StatsD exporter's metrics (port 9102), with `metrics: AirflowMetrics.statsd()`, and PgBouncer's
+   * exporter (port 9127), with `pgbouncer`. Airflow pods send to the StatsD exporter on UDP 9125 in any case.
    *
    * @default [NetworkPeer.allNamespaces()]: any pod of the cluster (Prometheus usually runs in a namespace of its own).
    */

@@ -133,6 +133,14 @@ export class AirflowStatsd extends Construct {
   public readonly prometheusRule?: ApiObject;
   /** The names of the alerts in the PrometheusRule, with `alerts`. */
   public readonly alertNames: string[];
+  /**
+   * The ServiceMonitor's interval and extra labels, for other ServiceMonitors of the deployment (PgBouncer's).
+   *
+   * @internal
+   */
+  public readonly _scrapeInterval: Duration;
+  /** @internal */
+  public readonly _prometheusLabels: { [key: string]: string };
 
   constructor(scope: Construct, id: string, props: AirflowStatsdProps) {
     super(scope, id);
@@ -208,7 +216,8 @@ export class AirflowStatsd extends Construct {
       config.setOwned('metrics', 'legacy_names_on', 'True', prop);
     }
 
-    const scrapeInterval = props.scrapeInterval ?? Duration.seconds(30);
+    const scrapeInterval = this._scrapeInterval = props.scrapeInterval ?? Duration.seconds(30);
+    this._prometheusLabels = { ...(props.prometheusLabels ?? {}) };
     const monitoringMetadata = { labels: { ...labels, ...(props.prometheusLabels ?? {}) } };
     if (props.serviceMonitor) {
       this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {

@@ -314,6 +314,62 @@ describe('NetworkPolicies with external services and user rules', () => {
   });
 });
 
+describe.each([AirflowVersion.V3_2_2, AirflowVersion.V2_11_0])('NetworkPolicies with PgBouncer on Airflow %s', (airflowVersion) => {
+  const PGB = 'pgbouncer TCP/6543';
+  const web = airflowVersion.isAirflow3 ? 'api-server' : 'webserver';
+  const { manifests, airflow } = synth({ airflowVersion, pgbouncer: {} });
+
+  test('validates, isolates every pod, PgBouncer included', () => {
+    expectValidManifests(manifests);
+    expectEveryPodIsolated(manifests);
+    expect(airflow.networkPolicies!.components.slice(0, 3)).toEqual(['metadata-database', 'pgbouncer', 'migrations']);
+  });
+
+  test('Airflow pods reach PgBouncer, only PgBouncer and the migrations Job reach the database', () => {
+    expect(flows(manifests, 'pgbouncer')).toEqual({ ingress: ['airflow TCP/6543', 'cluster TCP/9127'], egress: [DNS, DB] });
+    expect(flows(manifests, 'metadata-database')).toEqual({ ingress: ['pgbouncer|migrations TCP/5432'], egress: [DNS] });
+    expect(flows(manifests, 'migrations')).toEqual({ ingress: [], egress: [DNS, DB] });
+    expect(flows(manifests, 'scheduler').egress).toEqual([DNS, PGB, KUBE_API]);
+    expect(flows(manifests, 'triggerer').egress).toEqual([DNS, PGB]);
+    expect(flows(manifests, web).egress).toEqual([DNS, PGB, KUBE_API, 'worker TCP/8793', 'triggerer TCP/8794']);
+    expect(flows(manifests, 'worker').egress).toEqual([DNS, PGB, ...(airflowVersion.isAirflow3 ? ['api-server TCP/8080'] : [])]);
+    for (const component of airflow.networkPolicies!.components.filter(c => !['pgbouncer', 'migrations'].includes(c))) {
+      expect(flows(manifests, component).egress, component).not.toContain(DB);
+    }
+  });
+
+  test('an external database: databaseEgress applies to PgBouncer and the migrations Job, or to the components named', () => {
+    const chart = testChart();
+    const secret = kplus.Secret.fromSecretName(chart, 'S', 'airflow-db');
+    const database = MetadataDatabase.external({ connection: { secret, key: 'url' } });
+    new AirflowDeployment(chart, 'Airflow', {
+      airflowVersion,
+      database,
+      pgbouncer: {},
+      networkPolicies: { kubernetesApiCidrs: API, databaseEgress: [{ cidrs: ['10.0.5.0/24'], ports: [5432] }], metricsScrapeFrom: [] },
+    });
+    const external = Testing.synth(chart);
+    expectValidManifests(external, { external: { secrets: ['airflow-db'] } });
+    expectEveryPodIsolated(external);
+    const externalDb = '10.0.5.0/24 TCP/5432';
+    expect(flows(external, 'pgbouncer')).toEqual({ ingress: ['airflow TCP/6543'], egress: [DNS, externalDb] });
+    expect(flows(external, 'migrations').egress).toEqual([DNS, externalDb]);
+    expect(flows(external, 'scheduler').egress).toEqual([DNS, PGB, KUBE_API]);
+
+    const named = synth({ airflowVersion, database, pgbouncer: { metricsExporter: false } }, {
+      kubernetesApiCidrs: API, databaseEgress: [{ cidrs: ['10.0.5.0/24'], ports: [5432], components: ['pgbouncer'] }],
+    }).manifests;
+    expect(flows(named, 'pgbouncer')).toEqual({ ingress: ['airflow TCP/6543'], egress: [DNS, externalDb] });
+    expect(flows(named, 'migrations').egress).toEqual([DNS]);
+  });
+});
+
+test('NetworkPolicies with PgBouncer and KEDA: KEDA still reaches the embedded database itself', () => {
+  const { manifests } = synth({ pgbouncer: {}, executor: AirflowExecutor.celery({ pools: [{ name: 'default', autoscaling: WorkerAutoscaling.keda() }] }) });
+  expectValidManifests(manifests);
+  expect(flows(manifests, 'metadata-database').ingress).toEqual(['pgbouncer|migrations TCP/5432', 'keda-operator TCP/5432']);
+});
+
 describe('NetworkPolicies errors', () => {
   const throws = (props: AirflowDeploymentProps, message: string) => expect(() => synthDeployment(props)).toThrow(message);
 

@@ -30,6 +30,7 @@ export function fullDeploymentProps(): AirflowDeploymentProps {
     ingress: { host: 'airflow.example.com' },
     networkPolicies: { kubernetesApiCidrs: ['10.0.0.1/32'], extraEgress: [{ cidrs: ['0.0.0.0/0'], ports: [443] }] },
     maintenance: { databaseCleanup: {}, podCleanup: {} },
+    pgbouncer: {},
   };
 }
 

@@ -10,7 +10,7 @@ import {
  * The Airflow a data platform runs for years: Airflow 3 on EKS with an external PostgreSQL (RDS) and Redis
  * (ElastiCache), Celery pools scaled to zero by KEDA next to the KubernetesExecutor, DAGs from a private git
  * repository, task logs in S3 through IRSA, StatsD metrics with a ServiceMonitor and alerts, an Ingress with TLS,
- * two schedulers and API servers spread over nodes and zones, maintenance CronJobs and NetworkPolicies.
+ * two schedulers and API servers spread over nodes and zones, PgBouncer, maintenance CronJobs and NetworkPolicies.
  *
  * Secrets this chart references (create them with your secret manager; it never holds secret values itself):
  * `airflow-db` (keys `url`: the SQLAlchemy URL, `keda`: the same as a libpq URL with sslmode), `airflow-redis`
@@ -63,6 +63,7 @@ export class ProductionChart extends Chart {
           knownHosts: 'github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl',
         }),
       }),
+      pgbouncer: { replicas: 2 },
       logs: AirflowLogs.s3({ bucket: 'example-airflow-logs', prefix: 'task-logs', region: 'eu-west-1', credentials: logsRole }),
       metrics: AirflowMetrics.statsd({ serviceMonitor: true, alerts: true, prometheusLabels: { release: 'kube-prometheus-stack' } }),
       ingress: { ingressClassName: 'nginx', host: 'airflow.example.com', tls: secret('airflow-tls') },

@@ -19,7 +19,7 @@ describe('examples/production.ts', () => {
   test('uses most production features', () => {
     expect(kinds('ScaledObject')).toHaveLength(2);
     expect(kinds('TriggerAuthentication')).toHaveLength(1);
-    expect(kinds('ServiceMonitor')).toHaveLength(1);
+    expect(kinds('ServiceMonitor')).toHaveLength(2); // StatsD and PgBouncer
     expect(kinds('PrometheusRule')).toHaveLength(1);
     expect(kinds('Ingress')).toHaveLength(1);
     expect(kinds('CronJob')).toHaveLength(2);
@@ -27,6 +27,7 @@ describe('examples/production.ts', () => {
     expect(kinds('PodDisruptionBudget').length).toBeGreaterThanOrEqual(6);
     expect(kinds('StatefulSet').filter(m => m.metadata.name.includes('database') || m.metadata.name.includes('broker'))).toEqual([]);
     expect(manifests.filter(m => m.kind === 'Job' && m.metadata.annotations?.['airflow.cdk8s.io/generates-secrets'])).toEqual([]);
+    expect(kinds('Deployment').filter(m => m.metadata.name.includes('pgbouncer'))).toHaveLength(1);
     const cfg = airflowCfg(manifests);
     expect(cfg).toMatchObject({
       'core.executor': 'CeleryExecutor,KubernetesExecutor',

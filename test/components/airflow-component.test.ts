@@ -6,18 +6,9 @@ import {
   AirflowTriggerer, AirflowVersion, AirflowWarnings, AirflowWebserver,
 } from '../../src';
 import { checkPodSecurityRestricted, expectValidManifests } from '../support/manifests';
-import { container, one, podSpec, testChart } from '../support/synth';
+import { container, one, podSpec, testChart, errorOf } from '../support/synth';
 
 /** The message of the error `build` throws, to compare it whole. */
-function errorOf(build: () => unknown): string {
-  try {
-    build();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error, got none');
-}
-
 type Kind = 'scheduler' | 'triggerer' | 'dag-processor' | 'api-server' | 'webserver';
 
 /** One component of `kind`, alone in a chart, with `options`. */

@@ -1,25 +1,10 @@
-import { Duration, Testing, Yaml } from 'cdk8s';
+import { Duration, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { AirflowDeployment, AirflowDeploymentProps, AirflowExecutor, AirflowSidecar, AirflowVersion, MetadataDatabase } from '../../src';
+import { AirflowExecutor, AirflowSidecar, AirflowVersion, MetadataDatabase } from '../../src';
 import { embeddedPods, expectValidManifests, podSpecsOf } from '../support/manifests';
-import { container, one, podSpec, testChart } from '../support/synth';
-
-function errorOf(build: () => unknown): string {
-  try {
-    build();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error, got none');
-}
-
-function deploy(props: (chart: ReturnType<typeof testChart>) => AirflowDeploymentProps) {
-  const chart = testChart();
-  const airflow = new AirflowDeployment(chart, 'Airflow', props(chart));
-  return { chart, airflow, manifests: Testing.synth(chart) };
-}
+import { container, one, podSpec, errorOf, deployInChart as deploy } from '../support/synth';
 
 function taskPod(manifests: any[]): any {
   return parse(one(manifests, 'ConfigMap', 'podtemplate').data['pod_template_file.yaml']);

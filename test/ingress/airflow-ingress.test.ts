@@ -1,24 +1,9 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { describe, expect, test } from 'vitest';
-import { AirflowApiServer, AirflowConfig, AirflowDeployment, AirflowDeploymentProps, AirflowIngress, AirflowPodRecipe, AirflowVersion } from '../../src';
+import { AirflowApiServer, AirflowConfig, AirflowIngress, AirflowPodRecipe, AirflowVersion } from '../../src';
 import { expectValidManifests } from '../support/manifests';
-import { airflowCfg, container, one, podSpec, testChart } from '../support/synth';
-
-function errorOf(build: () => unknown): string {
-  try {
-    build();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error, got none');
-}
-
-function deploy(props: (chart: ReturnType<typeof testChart>) => AirflowDeploymentProps) {
-  const chart = testChart();
-  const airflow = new AirflowDeployment(chart, 'Airflow', props(chart));
-  return { chart, airflow, manifests: Testing.synth(chart) };
-}
+import { airflowCfg, container, one, podSpec, testChart, errorOf, deployInChart as deploy } from '../support/synth';
 
 function probePaths(deployment: any, name: string): string[] {
   const c = container(podSpec(deployment), name);

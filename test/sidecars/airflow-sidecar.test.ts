@@ -1,24 +1,9 @@
-import { Duration, Testing } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { describe, expect, test } from 'vitest';
-import { AirflowDeployment, AirflowDeploymentProps, AirflowExecutor, AirflowSidecar, AirflowVersion, KerberosSidecarOptions } from '../../src';
+import { AirflowExecutor, AirflowSidecar, AirflowVersion, KerberosSidecarOptions } from '../../src';
 import { expectValidManifests } from '../support/manifests';
-import { airflowCfg, container, env, one, podSpec, testChart } from '../support/synth';
-
-function errorOf(build: () => unknown): string {
-  try {
-    build();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error, got none');
-}
-
-function deploy(props: (chart: ReturnType<typeof testChart>) => AirflowDeploymentProps) {
-  const chart = testChart();
-  const airflow = new AirflowDeployment(chart, 'Airflow', props(chart));
-  return { chart, airflow, manifests: Testing.synth(chart) };
-}
+import { airflowCfg, container, env, one, podSpec, testChart, errorOf, deployInChart as deploy } from '../support/synth';
 
 const KRB5_CONF = '[libdefaults]\n  default_realm = EXAMPLE.COM\n[realms]\n  EXAMPLE.COM = { kdc = kdc.example.com }\n';
 

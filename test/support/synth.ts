@@ -60,3 +60,20 @@ export function airflowCfg(manifests: any[]): Record<string, string> {
   const cm = manifests.find(m => m.kind === 'ConfigMap' && m.data?.['airflow.cfg'] !== undefined);
   return parseCfg(cm.data['airflow.cfg']);
 }
+
+/** The message of the error `build` throws; fails when it throws none. */
+export function errorOf(build: () => unknown): string {
+  try {
+    build();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected an error, got none');
+}
+
+/** Synthesizes one AirflowDeployment whose props may create objects in the chart (e.g. the user's Secrets). */
+export function deployInChart(props: (chart: Chart) => AirflowDeploymentProps): { chart: Chart; airflow: AirflowDeployment; manifests: any[] } {
+  const chart = testChart();
+  const airflow = new AirflowDeployment(chart, 'Airflow', props(chart));
+  return { chart, airflow, manifests: Testing.synth(chart) };
+}

@@ -23,7 +23,7 @@ export function fullDeploymentProps(): AirflowDeploymentProps {
         },
       ],
     }),
-    dagSource: new GitSyncSidecar({ repo: 'https://github.com/apache/airflow.git', ref: 'main', subPath: 'airflow-core/src/airflow/example_dags' }),
+    dagSource: new GitSyncSidecar({ repo: 'https://github.com/apache/airflow.git', gitRef: 'main', subPath: 'airflow-core/src/airflow/example_dags' }),
     scheduler: { replicas: 2 },
     apiServer: { replicas: 2 },
     metrics: AirflowMetrics.statsd({ serviceMonitor: true, alerts: true }),

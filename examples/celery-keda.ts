@@ -28,7 +28,7 @@ export class CeleryKedaChart extends Chart {
       airflowVersion: AirflowVersion.V3_2_2,
       dagSource: new GitSyncSidecar({
         repo: 'https://github.com/acme/airflow-dags.git',
-        ref: 'main',
+        gitRef: 'main',
         subPath: 'dags',
         period: Duration.seconds(30),
       }),

@@ -22,7 +22,7 @@ export class OnPremGitChart extends Chart {
       database: MetadataDatabase.external({ connection: { secret: database, key: 'url' } }),
       dagSource: new GitSyncSidecar({
         repo: 'git@git.example.internal:data/airflow-dags.git',
-        ref: 'main',
+        gitRef: 'main',
         subPath: 'dags',
         period: Duration.seconds(30),
         auth: GitAuth.ssh({

@@ -56,7 +56,7 @@ export class ProductionChart extends Chart {
       }),
       dagSource: new GitSyncSidecar({
         repo: 'git@github.com:example/airflow-dags.git',
-        ref: 'main',
+        gitRef: 'main',
         subPath: 'dags',
         auth: GitAuth.ssh({
           privateKey: { secret: secret('airflow-git'), key: 'ssh' },
@@ -78,8 +78,8 @@ export class ProductionChart extends Chart {
         kubernetesApiCidrs: ['172.20.0.1/32'],
         databaseEgress: [{ cidrs: ['10.0.32.0/20'], ports: [5432] }],
         brokerEgress: [{ cidrs: ['10.0.48.0/24'], ports: [6379] }],
-        uiIngressFrom: [NetworkPeer.namespace('ingress-nginx')],
-        metricsScrapeFrom: [NetworkPeer.namespace('monitoring')],
+        uiIngressFrom: [NetworkPeer.inNamespace('ingress-nginx')],
+        metricsScrapeFrom: [NetworkPeer.inNamespace('monitoring')],
         extraEgress: [
           { cidrs: ['140.82.112.0/20'], ports: [22] }, // github.com over SSH
           { cidrs: ['0.0.0.0/0'], ports: [443] }, // S3 and the AWS STS endpoint for IRSA

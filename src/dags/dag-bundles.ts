@@ -103,7 +103,7 @@ export class DagBundle {
   }
 
   /**
-   * The Airflow 3 bundle equivalent of a `GitSyncSidecar`'s props (repo, ref, subPath, period), to move from
+   * The Airflow 3 bundle equivalent of a `GitSyncSidecar`'s props (repo, gitRef, subPath, period), to move from
    * git-sync to bundles without rewriting them. Public repositories only: a private one needs an Airflow git
    * connection, given with `DagBundle.git({ connection })`.
    */
@@ -112,7 +112,7 @@ export class DagBundle {
       throw new Error(`DagBundle.fromGitSync: '${props.repo}' uses GitAuth.${props.auth._kind === 'github-app' ? 'githubApp' : props.auth._kind}, `
         + 'but a bundle authenticates through an Airflow git connection: use DagBundle.git({ repoUrl, connection }) with a Secret holding that connection');
     }
-    const ref = props.ref ?? 'HEAD';
+    const ref = props.gitRef ?? 'HEAD';
     return DagBundle.git({
       name,
       repoUrl: props.repo,

@@ -132,7 +132,7 @@ export interface GitSyncSidecarProps {
    *
    * @default 'HEAD' - the remote's default branch.
    */
-  readonly ref?: string;
+  readonly gitRef?: string;
   /**
    * The folder inside the repository that holds the DAGs.
    *
@@ -329,7 +329,7 @@ export class GitSyncSidecar implements IDagSource {
 
   private flags(oneTime: boolean, port: number): string[] {
     const p = this.props;
-    const ref = p.ref ?? 'HEAD';
+    const ref = p.gitRef ?? 'HEAD';
     const seconds = (d: Duration) => d.toSeconds();
     const period = p.period ?? Duration.seconds(60);
     const timeout = p.syncTimeout ?? Duration.seconds(120);
@@ -418,12 +418,12 @@ function validate(p: GitSyncSidecarProps, auth: GitAuth, major: number): void {
   if (p.repo.startsWith('http://') && auth._kind !== 'none') {
     throw new Error(`GitSyncSidecar: 'repo' ${p.repo} uses plain http, which would send credentials in clear text: use https://`);
   }
-  const ref = p.ref ?? 'HEAD';
+  const ref = p.gitRef ?? 'HEAD';
   if (/^[0-9a-f]{7,39}$/.test(ref)) {
-    throw new Error(`GitSyncSidecar: 'ref' ${ref} looks like an abbreviated commit SHA: git-sync needs the full 40-character SHA`);
+    throw new Error(`GitSyncSidecar: 'gitRef' ${ref} looks like an abbreviated commit SHA: git-sync needs the full 40-character SHA`);
   }
   if (!ref || /\s/.test(ref)) {
-    throw new Error(`GitSyncSidecar: 'ref' must be a branch, tag or full commit SHA, got '${ref}'`);
+    throw new Error(`GitSyncSidecar: 'gitRef' must be a branch, tag or full commit SHA, got '${ref}'`);
   }
   const subPath = p.subPath ?? '';
   if (subPath.split('/').includes('..')) {

@@ -262,7 +262,7 @@ function addEgressRules(groups: PodGroup[], rules: NetworkPolicyEgressRule[], pr
     const peers = rule.peers ?? [];
     if (cidrs.length === 0 && peers.length === 0) {
       throw new Error(`'${where}' allows no destination: give 'cidrs' (e.g. ['10.0.0.0/16'], or ['0.0.0.0/0'] for any IPv4 address) `
-        + "or 'peers' (e.g. [NetworkPeer.namespace('monitoring')])");
+        + "or 'peers' (e.g. [NetworkPeer.inNamespace('monitoring')])");
     }
     cidrs.forEach(cidr => checkCidr(cidr, `${where}.cidrs`));
     if (rule.ports.length === 0) {

@@ -25,18 +25,18 @@ export class NetworkPeer {
   /**
    * Every pod in the namespace named, e.g. the ingress controller's `ingress-nginx`.
    */
-  public static namespace(name: string): NetworkPeer {
-    checkLabelValue(name, 'NetworkPeer.namespace');
+  public static inNamespace(name: string): NetworkPeer {
+    checkLabelValue(name, 'NetworkPeer.inNamespace');
     return new NetworkPeer({ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: name } }, podSelector: {} });
   }
 
   /**
    * Pods with these labels in the namespace named, e.g. `('ingress-nginx', { 'app.kubernetes.io/name': 'ingress-nginx' })`.
    */
-  public static podsInNamespace(namespace: string, podLabels: { [key: string]: string }): NetworkPeer {
-    checkLabelValue(namespace, 'NetworkPeer.podsInNamespace');
+  public static podsInNamespace(namespaceName: string, podLabels: { [key: string]: string }): NetworkPeer {
+    checkLabelValue(namespaceName, 'NetworkPeer.podsInNamespace');
     return new NetworkPeer({
-      namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } },
+      namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespaceName } },
       podSelector: { matchLabels: { ...podLabels } },
     });
   }

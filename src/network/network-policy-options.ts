@@ -78,7 +78,7 @@ export interface NetworkPolicyOptions {
   readonly brokerEgress?: NetworkPolicyEgressRule[];
   /**
    * Who may open the UI (API server or webserver, port 8080) and Flower (port 5555). Add the namespace of your
-   * ingress controller or Gateway, e.g. `[NetworkPeer.sameNamespace(), NetworkPeer.namespace('ingress-nginx')]`, or a
+   * ingress controller or Gateway, e.g. `[NetworkPeer.sameNamespace(), NetworkPeer.inNamespace('ingress-nginx')]`, or a
    * load balancer's addresses with `NetworkPeer.cidr(...)`. `kubectl port-forward` works regardless: it does not go
    * through the pod network.
    *

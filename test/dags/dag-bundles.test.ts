@@ -54,7 +54,7 @@ describe('DagBundle from sidecar props (moving from git-sync or S3 sync to bundl
   test('git-sync props become a GitDagBundle', () => {
     const chart = testChart();
     new AirflowDeployment(chart, 'Airflow', {
-      dagSource: DagSource.fromBundles([DagBundle.fromGitSync('dags', { repo: 'https://github.com/org/dags.git', ref: 'prod', subPath: 'dags', period: Duration.minutes(2) })]),
+      dagSource: DagSource.fromBundles([DagBundle.fromGitSync('dags', { repo: 'https://github.com/org/dags.git', gitRef: 'prod', subPath: 'dags', period: Duration.minutes(2) })]),
     });
     expect(JSON.parse(airflowCfg(Testing.synth(chart))['dag_processor.dag_bundle_config_list'])).toEqual([{
       name: 'dags',

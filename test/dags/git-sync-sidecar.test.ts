@@ -18,7 +18,7 @@ function bindTo(source: GitSyncSidecar, mode: DagPodMode, version?: AirflowVersi
 
 describe('GitSyncSidecar on one pod', () => {
   test('a long-running pod gets a one-shot init container and a sidecar with v4 flags only', () => {
-    const { spec, binding, config } = bindTo(new GitSyncSidecar({ repo: 'https://github.com/org/dags.git', ref: 'main', subPath: 'dags/' }), DagPodMode.LONG_RUNNING);
+    const { spec, binding, config } = bindTo(new GitSyncSidecar({ repo: 'https://github.com/org/dags.git', gitRef: 'main', subPath: 'dags/' }), DagPodMode.LONG_RUNNING);
     expect(containerNames(spec)).toEqual({ init: ['git-sync-init'], main: ['airflow', 'git-sync'] });
     const init = container(spec, 'git-sync-init');
     expect(init.image).toBe('registry.k8s.io/git-sync/git-sync:v4.7.1');
@@ -118,7 +118,7 @@ describe('GitSyncSidecar on one pod', () => {
     const key = kplus.Secret.fromSecretName(chart, 'Key', 'git-key');
     const { spec } = bindTo(new GitSyncSidecar({
       repo: 'git@github.com:org/dags.git',
-      ref: 'release',
+      gitRef: 'release',
       image: 'registry.k8s.io/git-sync/git-sync:v3.6.9',
       period: Duration.seconds(30),
       auth: GitAuth.ssh({ privateKey: { secret: key, key: 'ssh' }, knownHosts: KNOWN_HOSTS }),
@@ -129,7 +129,7 @@ describe('GitSyncSidecar on one pod', () => {
       '--ssh', '--ssh-key-file=/etc/git-secret/ssh/key', '--ssh-known-hosts=true', '--ssh-known-hosts-file=/etc/git-secret/known-hosts/known_hosts',
     ]);
     const full = 'a'.repeat(40);
-    const pinned = bindTo(new GitSyncSidecar({ repo: 'https://x.example.com/r.git', ref: full, image: 'registry.k8s.io/git-sync/git-sync:v3.6.9' }), DagPodMode.TASK);
+    const pinned = bindTo(new GitSyncSidecar({ repo: 'https://x.example.com/r.git', gitRef: full, image: 'registry.k8s.io/git-sync/git-sync:v3.6.9' }), DagPodMode.TASK);
     expect(container(pinned.spec, 'git-sync-init').args).toContain(`--rev=${full}`);
   });
 
@@ -172,8 +172,8 @@ describe('GitSyncSidecar on one pod', () => {
       [() => GitAuth.ssh({ privateKey: key, knownHosts: KNOWN_HOSTS, disableHostKeyChecking: true }), "GitAuth.ssh: set either 'knownHosts' or 'disableHostKeyChecking', not both"],
       [() => GitAuth.https({ username: '', password: key }), "GitAuth.https: 'username' must not be empty (for a token, use the token's user or 'git')"],
       [() => GitAuth.githubApp({ applicationId: 0, installationId: 1, privateKey: key }), "GitAuth.githubApp: 'applicationId' must be a positive whole number, got 0"],
-      [() => new GitSyncSidecar({ repo: 'https://x.example.com/r.git', ref: 'abc1234' }), "GitSyncSidecar: 'ref' abc1234 looks like an abbreviated commit SHA: git-sync needs the full 40-character SHA"],
-      [() => new GitSyncSidecar({ repo: 'https://x.example.com/r.git', ref: 'my branch' }), "GitSyncSidecar: 'ref' must be a branch, tag or full commit SHA, got 'my branch'"],
+      [() => new GitSyncSidecar({ repo: 'https://x.example.com/r.git', gitRef: 'abc1234' }), "GitSyncSidecar: 'gitRef' abc1234 looks like an abbreviated commit SHA: git-sync needs the full 40-character SHA"],
+      [() => new GitSyncSidecar({ repo: 'https://x.example.com/r.git', gitRef: 'my branch' }), "GitSyncSidecar: 'gitRef' must be a branch, tag or full commit SHA, got 'my branch'"],
       [() => new GitSyncSidecar({ repo: 'https://x.example.com/r.git', subPath: '../etc' }), "GitSyncSidecar: 'subPath' must stay inside the repository, got '../etc'"],
       [() => new GitSyncSidecar({ repo: 'https://x.example.com/r.git', depth: -1 }), "GitSyncSidecar: 'depth' must be a whole number >= 0 (0 = full history), got -1"],
       [() => new GitSyncSidecar({ repo: 'https://x.example.com/r.git', period: Duration.seconds(1) }), "GitSyncSidecar: 'period' must be at least 5 seconds, got 1 second"],
@@ -204,7 +204,7 @@ describe('GitSyncSidecar in an AirflowDeployment', () => {
     const key = kplus.Secret.fromSecretName(chart, 'Key', 'git-ssh');
     new AirflowDeployment(chart, 'Airflow', {
       airflowVersion: version,
-      dagSource: new GitSyncSidecar({ repo: 'git@github.com:org/dags.git', ref: 'main', subPath: 'dags', auth: GitAuth.ssh({ privateKey: { secret: key, key: 'ssh' }, knownHosts: KNOWN_HOSTS }) }),
+      dagSource: new GitSyncSidecar({ repo: 'git@github.com:org/dags.git', gitRef: 'main', subPath: 'dags', auth: GitAuth.ssh({ privateKey: { secret: key, key: 'ssh' }, knownHosts: KNOWN_HOSTS }) }),
     });
     return Testing.synth(chart);
   }

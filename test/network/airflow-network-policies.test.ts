@@ -228,7 +228,7 @@ describe('NetworkPolicies with external services and user rules', () => {
     const { manifests } = synth({ executor: AirflowExecutor.celery({ flower: {} }) }, {
       kubernetesApiCidrs: API,
       uiIngressFrom: [
-        NetworkPeer.namespace('ingress-nginx'),
+        NetworkPeer.inNamespace('ingress-nginx'),
         NetworkPeer.podsInNamespace('gateway', { app: 'envoy' }),
         NetworkPeer.pods({ app: 'oauth2-proxy' }),
         NetworkPeer.cidr('192.0.2.0/24'),
@@ -403,7 +403,7 @@ describe('NetworkPolicies errors', () => {
     for (const destination of [{ cidrs: [] }, {}, { cidrs: [], peers: [] }]) {
       throws({ networkPolicies: { kubernetesApiCidrs: API, extraEgress: [{ ...destination, ports: [443] }] } },
         "'networkPolicies.extraEgress[0]' allows no destination: give 'cidrs' (e.g. ['10.0.0.0/16'], or ['0.0.0.0/0'] for any IPv4 address) "
-        + "or 'peers' (e.g. [NetworkPeer.namespace('monitoring')])");
+        + "or 'peers' (e.g. [NetworkPeer.inNamespace('monitoring')])");
     }
     throws({ networkPolicies: { kubernetesApiCidrs: API, extraEgress: [{ cidrs: ['10.0.0.0/8'], ports: [] }] } },
       "'networkPolicies.extraEgress[0].ports' is empty, which would allow every port: give the ports, e.g. [443]");

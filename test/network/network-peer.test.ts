@@ -5,7 +5,7 @@ describe('NetworkPeer', () => {
   test('renders Kubernetes NetworkPolicy peers', () => {
     expect(NetworkPeer.sameNamespace()._toKube()).toEqual({ podSelector: {} });
     expect(NetworkPeer.allNamespaces()._toKube()).toEqual({ namespaceSelector: {} });
-    expect(NetworkPeer.namespace('ingress-nginx')._toKube()).toEqual({
+    expect(NetworkPeer.inNamespace('ingress-nginx')._toKube()).toEqual({
       namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: {},
     });
     expect(NetworkPeer.podsInNamespace('monitoring', { 'app.kubernetes.io/name': 'prometheus' })._toKube()).toEqual({
@@ -27,8 +27,8 @@ describe('NetworkPeer', () => {
   });
 
   test('a bad namespace name', () => {
-    expect(() => NetworkPeer.namespace('Ingress_Nginx')).toThrow(
-      "'NetworkPeer.namespace' must be a namespace name (lower-case letters, digits and '-', at most 63), got 'Ingress_Nginx'");
+    expect(() => NetworkPeer.inNamespace('Ingress_Nginx')).toThrow(
+      "'NetworkPeer.inNamespace' must be a namespace name (lower-case letters, digits and '-', at most 63), got 'Ingress_Nginx'");
     expect(() => NetworkPeer.podsInNamespace('', {})).toThrow(
       "'NetworkPeer.podsInNamespace' must be a namespace name (lower-case letters, digits and '-', at most 63), got ''");
   });

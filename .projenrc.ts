@@ -41,6 +41,10 @@ const apiDrift = project.addTask('check-api-md', {
   description: 'Fail when the generated API.md differs from the committed one.',
   exec: 'node scripts/check-api-md.js',
 });
+const reservedWords = project.addTask('check-reserved-words', {
+  description: 'Fail on names that are reserved words in jsii target languages (compile silences those warnings).',
+  exec: 'jsii --fail-on-warnings',
+});
 project.testTask.reset();
 project.testTask.spawn(project.compileTask); // jsii compile + docgen (post-compile)
 project.testTask.spawn(project.postCompileTask);
@@ -48,6 +52,7 @@ project.testTask.spawn(typecheck);
 project.testTask.exec('vitest run --update=false', { receiveArgs: true });
 project.testTask.spawn(project.tasks.tryFind('eslint')!);
 project.testTask.spawn(apiDrift);
+project.testTask.spawn(reservedWords);
 project.addTask('test:update', { exec: 'vitest run -u' });
 project.tasks.tryFind('test:watch')?.reset('vitest');
 

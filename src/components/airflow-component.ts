@@ -239,6 +239,18 @@ export abstract class AirflowComponent extends Construct {
 /** A Kubernetes label value: at most 63 characters. */
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
+/**
+ * Fails on a pod label value Kubernetes would reject.
+ *
+ * @internal
+ */
+export function checkLabelValue(where: string, key: string, value: string): void {
+  if (!LABEL_VALUE.test(value)) {
+    throw new Error(`'podLabels' of ${where}: the value of '${key}' must be at most 63 letters, digits, '-', '_' and '.', `
+      + `starting and ending with a letter or digit, got '${value}'`);
+  }
+}
+
 /** Annotations the library puts on pods: a user annotation may not replace them. */
 const LIBRARY_ANNOTATIONS = /^(checksum\/.*|kubectl\.kubernetes\.io\/default-container)$/;
 
@@ -246,10 +258,7 @@ const LIBRARY_ANNOTATIONS = /^(checksum\/.*|kubectl\.kubernetes\.io\/default-con
 function addPodMetadata(component: string, workload: kplus.Deployment, props: AirflowComponentOptions): void {
   const podMetadata = workload.podMetadata;
   for (const [key, value] of Object.entries(props.podLabels ?? {})) {
-    if (!LABEL_VALUE.test(value)) {
-      throw new Error(`'podLabels' of ${component}: the value of '${key}' must be at most 63 letters, digits, '-', '_' and '.', `
-        + `starting and ending with a letter or digit, got '${value}'`);
-    }
+    checkLabelValue(component, key, value);
     const current = podMetadata.getLabel(key);
     if (current !== undefined) {
       throw new Error(`'podLabels' of ${component} sets '${key}', which the library sets to '${current}' to select the pods: use another label key`);

@@ -1,7 +1,7 @@
 import { ApiObject, App, Chart, Duration, Lazy, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { AirflowComponent } from '../components/airflow-component';
+import { AirflowComponent, checkLabelValue } from '../components/airflow-component';
 import { AirflowPodExtras, applyPodExtras } from '../components/airflow-pod-extras';
 import { DagPodMode } from '../dags/dag-source';
 import { AIRFLOW_HOME, AirflowPodRecipe } from '../pod/airflow-pod-recipe';
@@ -136,6 +136,7 @@ export class KubernetesExecutorConfig extends Construct {
     });
 
     // the pod template lives in a detached app: it is only ever serialized into the ConfigMap.
+    for (const [key, value] of Object.entries(props.podLabels ?? {})) checkLabelValue('task pods', key, value);
     const detached = new Chart(new App(), 'pod-template');
     this.podTemplate = new kplus.Pod(detached, 'Pod', {
       metadata: { labels: props.podLabels, annotations: props.podAnnotations },

@@ -94,3 +94,10 @@ describe('KubernetesExecutorConfig', () => {
     expect(() => Testing.synth(chart)).toThrow("Airflow setting 'kubernetes_executor.pod_template_file' is managed by this library: set 'kubernetesExecutor' instead");
   });
 });
+
+describe('task pod labels', () => {
+  test('fails on a label value Kubernetes would reject', () => {
+    expect(() => synthExecutor({ podLabels: { team: 'data platform' } }))
+      .toThrow("'podLabels' of task pods: the value of 'team' must be at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit, got 'data platform'");
+  });
+});

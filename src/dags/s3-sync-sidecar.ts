@@ -1,9 +1,10 @@
-import { ApiObject, Duration } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { DagPodMode, DagSourceBinding, DagSourceBindOptions, IDagSource } from './dag-source';
 import { setRefreshInterval } from './refresh-interval';
 import { syncContainerName, syncTmpVolume, syncVolume } from './sync-volume';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
+import { annotateServiceAccount } from '../pod/service-account-identity';
 
 /** The annotation IRSA (IAM roles for service accounts) reads on a ServiceAccount. */
 const IRSA_ANNOTATION = 'eks.amazonaws.com/role-arn';
@@ -184,7 +185,7 @@ export class S3Credentials {
    * @internal
    */
   public _bind(pod: kplus.AbstractPod): { [name: string]: kplus.EnvValue } {
-    if (this.roleArn !== undefined) annotateServiceAccount(pod, this.roleArn);
+    if (this.roleArn !== undefined) annotateWithRole(pod, this.roleArn);
     if (this.accessKeyId && this.secretAccessKey) {
       return {
         AWS_ACCESS_KEY_ID: kplus.EnvValue.fromSecretValue(this.accessKeyId),
@@ -195,21 +196,13 @@ export class S3Credentials {
   }
 }
 
-function annotateServiceAccount(pod: kplus.AbstractPod, roleArn: string): void {
-  const sa = pod.serviceAccount;
+function annotateWithRole(pod: kplus.AbstractPod, roleArn: string): void {
   const alternatives = 'annotate the ServiceAccount yourself and use S3Credentials.fromEnvironment(), or use S3Credentials.fromAccessKeys()';
-  if (sa === undefined) {
-    throw new Error(`S3SyncSidecar: S3Credentials.fromServiceAccountRole needs the pod's ServiceAccount, but pod '${pod.node.path}' has none (it runs as 'default'): give the pod a kplus.ServiceAccount, or ${alternatives}`);
-  }
-  if (!(sa instanceof kplus.ServiceAccount)) {
-    throw new Error(`S3SyncSidecar: S3Credentials.fromServiceAccountRole cannot annotate ServiceAccount '${sa.name}' of pod '${pod.node.path}': it is imported, not defined in this app; ${alternatives}`);
-  }
-  const metadata = ApiObject.of(sa).metadata;
-  const existing = metadata.toJson().annotations?.[IRSA_ANNOTATION];
-  if (existing !== undefined && existing !== roleArn) {
-    throw new Error(`S3SyncSidecar: ServiceAccount '${sa.name}' of pod '${pod.node.path}' already has '${IRSA_ANNOTATION}: ${existing}', cannot set '${roleArn}': a ServiceAccount has one IAM role; use the same role or give the pod another ServiceAccount`);
-  }
-  metadata.addAnnotation(IRSA_ANNOTATION, roleArn);
+  annotateServiceAccount(pod, IRSA_ANNOTATION, roleArn, {
+    none: () => new Error(`S3SyncSidecar: S3Credentials.fromServiceAccountRole needs the pod's ServiceAccount, but pod '${pod.node.path}' has none (it runs as 'default'): give the pod a kplus.ServiceAccount, or ${alternatives}`),
+    imported: sa => new Error(`S3SyncSidecar: S3Credentials.fromServiceAccountRole cannot annotate ServiceAccount '${sa}' of pod '${pod.node.path}': it is imported, not defined in this app; ${alternatives}`),
+    conflict: (sa, existing) => new Error(`S3SyncSidecar: ServiceAccount '${sa}' of pod '${pod.node.path}' already has '${IRSA_ANNOTATION}: ${existing}', cannot set '${roleArn}': a ServiceAccount has one IAM role; use the same role or give the pod another ServiceAccount`),
+  });
 }
 
 /**

@@ -1,8 +1,8 @@
-import { Duration, Names } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { cronSchedule } from './cron-schedule';
-import { DagPodMode } from '../dags/dag-source';
+import { maintenanceCronJob } from './maintenance-cron-job';
 import { AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 import { cpuAndMemory } from '../pod/security';
 import { AirflowVersion } from '../version';
@@ -104,20 +104,10 @@ export class DatabaseCleanup extends Construct {
     const tables = checkTables(props.tables, recipe.version);
 
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false });
-    this.cronJob = new kplus.CronJob(this, 'Resource', {
-      metadata: { name: Names.toDnsLabel(this, { maxLen: 52 }) },
-      schedule,
-      concurrencyPolicy: kplus.ConcurrencyPolicy.FORBID,
-      startingDeadline: Duration.hours(1),
-      successfulJobsRetained: 1,
-      failedJobsRetained: 1,
-      backoffLimit: 1,
-      restartPolicy: kplus.RestartPolicy.NEVER,
-      serviceAccount: this.serviceAccount,
-      automountServiceAccountToken: false,
-      securityContext: recipe.podSecurityContext,
+    const { cronJob, pod } = maintenanceCronJob(this, {
+      recipe, schedule, startingDeadline: Duration.hours(1), serviceAccount: this.serviceAccount, apiAccess: false, component: 'db-cleanup',
     });
-    const pod = recipe.bind(this, this.cronJob, { mode: DagPodMode.TASK, dags: false, component: 'db-cleanup', podMetadata: this.cronJob.podMetadata });
+    this.cronJob = cronJob;
     const command = [
       'exec airflow db clean --clean-before-timestamp "$CLEAN_BEFORE" --yes --verbose',
       ...(props.skipArchive ? ['--skip-archive'] : []),

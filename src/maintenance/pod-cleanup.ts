@@ -1,8 +1,8 @@
-import { Duration, Names } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { cronSchedule } from './cron-schedule';
-import { DagPodMode } from '../dags/dag-source';
+import { maintenanceCronJob } from './maintenance-cron-job';
 import { AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 import { cpuAndMemory } from '../pod/security';
 
@@ -61,21 +61,11 @@ export class PodCleanup extends Construct {
     this.role.allow(['list', 'delete'], kplus.ApiResource.PODS);
     this.role.bind(this.serviceAccount);
 
-    this.cronJob = new kplus.CronJob(this, 'Resource', {
-      metadata: { name: Names.toDnsLabel(this, { maxLen: 52 }) },
-      schedule,
-      concurrencyPolicy: kplus.ConcurrencyPolicy.FORBID,
-      startingDeadline: Duration.minutes(5),
-      successfulJobsRetained: 1,
-      failedJobsRetained: 1,
-      backoffLimit: 1,
-      restartPolicy: kplus.RestartPolicy.NEVER,
-      serviceAccount: this.serviceAccount,
+    const { cronJob, pod } = maintenanceCronJob(this, {
       // the command calls the Kubernetes API.
-      automountServiceAccountToken: true,
-      securityContext: recipe.podSecurityContext,
+      recipe, schedule, startingDeadline: Duration.minutes(5), serviceAccount: this.serviceAccount, apiAccess: true, component: 'pod-cleanup',
     });
-    const pod = recipe.bind(this, this.cronJob, { mode: DagPodMode.TASK, dags: false, component: 'pod-cleanup', podMetadata: this.cronJob.podMetadata });
+    this.cronJob = cronJob;
     this.container = pod.addAirflowContainer({
       name: 'pod-cleanup',
       // Kubernetes expands $(POD_NAMESPACE) from the container's environment.

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { describe, expect, test } from 'vitest';
 import { AirflowDeployment, AirflowVersion, MetadataDatabase } from '../src';
 import { expectValidManifests } from './support/manifests';
-import { airflowCfg, container, env, one, podSpec, synthDeployment, testChart } from './support/synth';
+import { airflowCfg, container, env, one, podSpec, synthDeployment, testChart, RESTRICTED_CONTAINER } from './support/synth';
 
 const deploymentNames = (manifests: any[]) => manifests.filter(m => m.kind === 'Deployment').map(m => m.spec.template.metadata.labels['app.kubernetes.io/component']).sort();
 
@@ -141,14 +141,7 @@ describe('AirflowDeployment on Airflow 3 (default)', () => {
     const spec = podSpec(one(manifests, 'Deployment', '-scheduler-'));
     expect(spec.securityContext).toMatchObject({ runAsUser: 50000, runAsGroup: 0, fsGroup: 0, runAsNonRoot: true });
     const c = container(spec, 'scheduler');
-    expect(c.securityContext).toEqual({
-      allowPrivilegeEscalation: false,
-      capabilities: { drop: ['ALL'] },
-      privileged: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      seccompProfile: { type: 'RuntimeDefault' },
-    });
+    expect(c.securityContext).toEqual(RESTRICTED_CONTAINER);
     const mounts = Object.fromEntries(c.volumeMounts.map((m: any) => [m.mountPath, m]));
     expect(mounts['/opt/airflow/airflow.cfg']).toMatchObject({ subPath: 'airflow.cfg', readOnly: true });
     expect(spec.volumes.find((v: any) => v.name === mounts['/tmp'].name).emptyDir).toEqual({});

@@ -6,7 +6,7 @@ import {
   AirflowTriggerer, AirflowVersion, AirflowWarnings, AirflowWebserver,
 } from '../../src';
 import { checkPodSecurityRestricted, expectValidManifests } from '../support/manifests';
-import { container, one, podSpec, testChart, errorOf } from '../support/synth';
+import { container, one, podSpec, testChart, errorOf, RESTRICTED_CONTAINER } from '../support/synth';
 
 /** The message of the error `build` throws, to compare it whole. */
 type Kind = 'scheduler' | 'triggerer' | 'dag-processor' | 'api-server' | 'webserver';
@@ -109,14 +109,7 @@ describe('escape hatches, on every component', () => {
     const proxy = container(spec, 'proxy');
     expect(proxy.imagePullPolicy).toBe('IfNotPresent');
     expect(proxy.resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } });
-    expect(proxy.securityContext).toEqual({
-      allowPrivilegeEscalation: false,
-      capabilities: { drop: ['ALL'] },
-      privileged: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      seccompProfile: { type: 'RuntimeDefault' },
-    });
+    expect(proxy.securityContext).toEqual(RESTRICTED_CONTAINER);
     expect(container(spec, 'prepare').securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000, capabilities: { drop: ['ALL'] } });
     // the Airflow containers (main and init) get the mounts, the extra containers do not.
     for (const name of [kind, 'wait-for-airflow-migrations']) {

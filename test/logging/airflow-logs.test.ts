@@ -10,7 +10,7 @@ import {
 } from '../../src';
 import { sourceMessages } from '../support/error-messages';
 import { expectValidManifests, ReferenceOptions } from '../support/manifests';
-import { airflowCfg, container, env, one, podSpec, testChart } from '../support/synth';
+import { airflowCfg, container, env, one, podSpec, testChart, RESTRICTED_CONTAINER } from '../support/synth';
 
 const AF3 = AirflowVersion.V3_2_2;
 const AF2 = AirflowVersion.V2_11_0;
@@ -128,14 +128,7 @@ describe('AirflowLogs.local() settings and groomer', () => {
     ]);
     expect(groomer.volumeMounts).toEqual([{ mountPath: '/opt/airflow/logs', name: 'logs' }]);
     expect(groomer.resources).toEqual({ limits: { memory: '64Mi' }, requests: { cpu: '5m', memory: '32Mi' } });
-    expect(groomer.securityContext).toEqual({
-      allowPrivilegeEscalation: false,
-      capabilities: { drop: ['ALL'] },
-      privileged: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      seccompProfile: { type: 'RuntimeDefault' },
-    });
+    expect(groomer.securityContext).toEqual(RESTRICTED_CONTAINER);
   });
 
   test('retention, interval and resources are the user\'s', () => {

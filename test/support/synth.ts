@@ -77,3 +77,13 @@ export function deployInChart(props: (chart: Chart) => AirflowDeploymentProps): 
   const airflow = new AirflowDeployment(chart, 'Airflow', props(chart));
   return { chart, airflow, manifests: Testing.synth(chart) };
 }
+
+/** The securityContext the library gives a container that sets none: Pod Security "restricted", read-only root. */
+export const RESTRICTED_CONTAINER = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  privileged: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  seccompProfile: { type: 'RuntimeDefault' },
+};

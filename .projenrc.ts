@@ -12,6 +12,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   constructsVersion: '10.8.1',
   jsiiVersion: '~6.0.0',
   typescriptVersion: '~6.0.3',
+  // @types/node follows the Node floor (projen otherwise writes the moving dist-tag `ts6.0`).
+  minNodeVersion: '20.0.0',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
   jest: false,
@@ -46,6 +48,8 @@ const reservedWords = project.addTask('check-reserved-words', {
   exec: 'jsii --fail-on-warnings',
 });
 project.testTask.reset();
+// the real components (API server, Airflow, databases, sidecars) the runtime tests use; cached, a no-op when set up.
+project.testTask.exec('bash scripts/setup-test-deps.sh');
 project.testTask.spawn(project.compileTask); // jsii compile + docgen (post-compile)
 project.testTask.spawn(project.postCompileTask);
 project.testTask.spawn(typecheck);

@@ -1,4 +1,4 @@
-import { ApiObject, Names } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { addImagePullSecretsEverywhere } from './components/airflow-pod-extras';
@@ -14,6 +14,7 @@ import { EmbeddedPostgres } from './database/embedded-postgres';
 import { DatabaseEngine, MetadataDatabase } from './database/metadata-database';
 import { AirflowMigrations } from './database/migrations';
 import { PgBouncer, PgBouncerOptions } from './database/pgbouncer';
+import { GitOpsTool } from './deploy/git-ops';
 import { AirflowExecutor } from './executors/airflow-executor';
 import { kedaTriggererQuery } from './executors/autoscaling-internals';
 import { CeleryExecutorConfig } from './executors/celery-executor';
@@ -23,6 +24,7 @@ import { KedaAutoscalingOptions, WorkerAutoscalerKind, WorkerAutoscaling } from 
 import { AirflowIngressOptions } from './ingress/airflow-ingress';
 import { AirflowLogs } from './logging/airflow-logs';
 import { AirflowMaintenance, MaintenanceOptions } from './maintenance/airflow-maintenance';
+import { AirflowNames } from './naming/airflow-names';
 import { AirflowNetworkPolicies } from './network/airflow-network-policies';
 import { NetworkPolicyOptions } from './network/network-policy-options';
 import { AirflowMetrics } from './observability/airflow-metrics';
@@ -104,6 +106,17 @@ export interface TriggererDeploymentOptions extends AirflowTriggererOptions {
  * Props for `AirflowDeployment`.
  */
 export interface AirflowDeploymentProps {
+  /**
+   * The release every object is named after, like a Helm release: `<release>-scheduler`, `<release>-api-server`,
+   * `<release>-worker-<pool>`, `<release>-postgresql`, ... and the `app.kubernetes.io/instance` label of every object.
+   * Two deployments in one namespace need different releases. Object names are a contract with the cluster:
+   * changing the release renames (deletes and recreates) every object, claims and their data included.
+   *
+   * At most 40 lowercase letters, digits and '-', starting with a letter.
+   *
+   * @default - the construct id in lower case, other characters as '-' (`Airflow` -> `airflow`).
+   */
+  readonly releaseName?: string;
   /**
    * The Airflow release; decides the components, their commands and the config sections.
    *
@@ -272,6 +285,15 @@ export interface AirflowDeploymentProps {
    * @default - no NetworkPolicies.
    */
   readonly networkPolicies?: NetworkPolicyOptions;
+  /**
+   * The GitOps tool that applies the manifests, if any: `GitOpsTool.ARGO_CD` orders the one-shot Jobs (secret
+   * generator, migrations) before the components with sync waves; with either tool, finished Jobs are kept for the
+   * tool to prune when their content (and so their name) changes, instead of being deleted after 24 hours.
+   *
+   * @default - none (`kubectl apply`): finished one-shot Jobs are deleted after 24 hours; applying the same manifests
+   * again after that reruns them, which both allow (`airflow db migrate` is idempotent, existing Secrets are kept).
+   */
+  readonly gitOps?: GitOpsTool;
 }
 
 /**
@@ -285,6 +307,8 @@ export interface AirflowDeploymentProps {
 export class AirflowDeployment extends Construct {
   /** The Airflow release. */
   public readonly version: AirflowVersion;
+  /** The release every object is named after (`<release>-<component>`). */
+  public readonly releaseName: string;
   /** `airflow.cfg`: add or read settings here. */
   public readonly config: AirflowConfig;
   /** The pod recipe every Airflow pod is built from. */
@@ -323,6 +347,8 @@ export class AirflowDeployment extends Construct {
   constructor(scope: Construct, id: string, props: AirflowDeploymentProps = {}) {
     super(scope, id);
     const version = this.version = props.airflowVersion ?? AirflowVersion.DEFAULT;
+    const names = AirflowNames.register(this, props.releaseName ?? AirflowNames.releaseFromId(id), version.version, props.releaseName === undefined);
+    this.releaseName = names.release;
     if (props.strict) AirflowWarnings.of(this).strict = true;
     checkMajorSpecificProps(version, props);
 
@@ -371,7 +397,6 @@ export class AirflowDeployment extends Construct {
       imagePullPolicy: props.imagePullPolicy,
       dagSource: props.dagSource,
       logs: props.logs,
-      podLabels: { 'app.kubernetes.io/instance': Names.toLabelValue(this) },
     });
     if (props.pgbouncer) {
       this.pgbouncer = new PgBouncer(this, 'PgBouncer', { ...props.pgbouncer, recipe, connection: database.connection });
@@ -389,7 +414,7 @@ export class AirflowDeployment extends Construct {
     if (kubernetes) {
       this.kubernetesExecutor = new KubernetesExecutorConfig(this, 'KubernetesExecutor', { recipe, ...kubernetes });
     }
-    this.migrations = new AirflowMigrations(this, 'Migrations', { recipe, directConnection: this.pgbouncer?.directConnection });
+    this.migrations = new AirflowMigrations(this, 'Migrations', { recipe, directConnection: this.pgbouncer?.directConnection, gitOps: props.gitOps });
 
     // with the KubernetesExecutor the scheduler launches task pods and the UI reads their logs from the API.
     const apiAccess = kubernetes !== undefined;
@@ -428,13 +453,19 @@ export class AirflowDeployment extends Construct {
 
     const generated = this.node.findAll().filter((c): c is GeneratedSecret => c instanceof GeneratedSecret);
     if (generated.length > 0) {
-      this.secretGenerator = new SecretGeneratorJob(this, 'SecretGenerator', { secrets: generated, image: recipe.image, imagePullPolicy: recipe.imagePullPolicy });
+      this.secretGenerator = new SecretGeneratorJob(this, 'SecretGenerator', {
+        secrets: generated, image: recipe.image, imagePullPolicy: recipe.imagePullPolicy, gitOps: props.gitOps,
+      });
     }
     // last, once every pod exists.
     addImagePullSecretsEverywhere(this, props.imagePullSecrets ?? [], this.kubernetesExecutor ? [this.kubernetesExecutor.podTemplate] : []);
     if (props.networkPolicies) {
       this.networkPolicies = new AirflowNetworkPolicies(this, 'NetworkPolicies', { deployment: this, ...props.networkPolicies });
     }
+    // cdk8s writes the files chart by chart after validating: render every object once during validation, so that an
+    // error that only shows while rendering (an escape hatch's JSON patch, a value cdk8s refuses) fails the synth
+    // before the first file is written.
+    this.node.addValidation({ validate: () => renderOnce(this) });
   }
 
   private configureSecrets(config: AirflowConfig, secrets: AirflowSecretsOptions): void {
@@ -453,6 +484,23 @@ export class AirflowDeployment extends Construct {
       config.setSecret(w.section, w.key, w.given ?? generated!.valueOf(w.secretKey), w.prop);
     }
   }
+}
+
+/** Deployments whose objects rendered without error (once per deployment: cdk8s validates the app once per chart). */
+const rendered = new WeakSet<AirflowDeployment>();
+
+function renderOnce(deployment: AirflowDeployment): string[] {
+  if (rendered.has(deployment)) return [];
+  const errors: string[] = [];
+  for (const apiObject of deployment.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
+    try {
+      apiObject.toJson();
+    } catch (e) {
+      errors.push(`${apiObject.kind} '${apiObject.name}' (${apiObject.node.path}) cannot be rendered: ${(e as Error).message}`);
+    }
+  }
+  if (errors.length === 0) rendered.add(deployment);
+  return errors;
 }
 
 const WEBSERVER_CONFIG_PY = `# Generated by cdk8s-airflow: database authentication for the Airflow 2 webserver.

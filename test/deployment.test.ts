@@ -13,7 +13,7 @@ describe('AirflowDeployment on Airflow 3 (default)', () => {
   test('runs api-server, scheduler, triggerer and a standalone dag-processor', () => {
     expect(deploymentNames(manifests)).toEqual(['api-server', 'dag-processor', 'scheduler', 'triggerer']);
     for (const [component, args] of [['api-server', ['airflow', 'api-server']], ['scheduler', ['airflow', 'scheduler']], ['triggerer', ['airflow', 'triggerer']], ['dag-processor', ['airflow', 'dag-processor']]] as const) {
-      const c = container(podSpec(one(manifests, 'Deployment', `-${component.replace('-', '')}-`)), component);
+      const c = container(podSpec(one(manifests, 'Deployment', `airflow-${component}`)), component);
       expect(c.args).toEqual(args);
       expect(c.image).toBe('apache/airflow:3.2.2');
       expect(c.imagePullPolicy).toBe('IfNotPresent');
@@ -25,7 +25,7 @@ describe('AirflowDeployment on Airflow 3 (default)', () => {
   });
 
   test('airflow.cfg has the executor, the DAG folder, concurrency knobs and the execution API URL', () => {
-    const service = one(manifests, 'Service', 'apiserver');
+    const service = one(manifests, 'Service', 'api-server');
     expect(airflowCfg(manifests)).toMatchObject({
       'core.executor': 'KubernetesExecutor',
       'core.dags_folder': '/opt/airflow/dags',
@@ -42,17 +42,17 @@ describe('AirflowDeployment on Airflow 3 (default)', () => {
   });
 
   test('the API server has a Service on 8080 and probes /api/v2/version', () => {
-    const service = one(manifests, 'Service', 'apiserver');
+    const service = one(manifests, 'Service', 'api-server');
     expect(service.spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 8080 }]);
-    const c = container(podSpec(one(manifests, 'Deployment', 'apiserver')), 'api-server');
+    const c = container(podSpec(one(manifests, 'Deployment', 'api-server')), 'api-server');
     expect(c.livenessProbe.httpGet).toEqual({ path: '/api/v2/version', port: 8080, scheme: 'HTTP' });
     expect(c.startupProbe.httpGet.path).toBe('/api/v2/version');
     expect(c.readinessProbe.httpGet.path).toBe('/api/v2/version');
   });
 
   test('job-based components are probed with airflow jobs check --local, with startup probes', () => {
-    for (const [name, jobType] of [['scheduler', 'SchedulerJob'], ['triggerer', 'TriggererJob'], ['dagprocessor', 'DagProcessorJob']]) {
-      const spec = podSpec(one(manifests, 'Deployment', `-${name}-`));
+    for (const [name, jobType] of [['scheduler', 'SchedulerJob'], ['triggerer', 'TriggererJob'], ['dag-processor', 'DagProcessorJob']]) {
+      const spec = podSpec(one(manifests, 'Deployment', `airflow-${name}`));
       const c = spec.containers[0];
       expect(c.livenessProbe.exec.command[2]).toContain(`airflow jobs check --job-type ${jobType} --local`);
       expect(c.startupProbe.exec.command).toEqual(c.livenessProbe.exec.command);
@@ -60,8 +60,8 @@ describe('AirflowDeployment on Airflow 3 (default)', () => {
   });
 
   test('grace periods per component', () => {
-    const grace = (name: string) => podSpec(one(manifests, 'Deployment', `-${name}-`)).terminationGracePeriodSeconds;
-    expect([grace('scheduler'), grace('apiserver'), grace('triggerer'), grace('dagprocessor')]).toEqual([10, 30, 60, 60]);
+    const grace = (name: string) => podSpec(one(manifests, 'Deployment', `airflow-${name}`)).terminationGracePeriodSeconds;
+    expect([grace('scheduler'), grace('api-server'), grace('triggerer'), grace('dag-processor')]).toEqual([10, 30, 60, 60]);
   });
 
   test('every component waits for migrations first and carries the config checksum', () => {
@@ -91,31 +91,31 @@ describe('AirflowDeployment on Airflow 3 (default)', () => {
   });
 
   test('the secret generator Job creates the Airflow and database Secrets with least privilege', () => {
-    const job = one(manifests, 'Job', 'secretgenerator');
+    const job = one(manifests, 'Job', 'secret-generator');
     const generated = job.metadata.annotations['airflow.cdk8s.io/generates-secret-keys'];
-    expect(generated).toMatch(/-secrets-[0-9a-f]+:fernet-key\|api-secret-key\|jwt-secret/);
-    expect(generated).toMatch(/-database-credentials-[0-9a-f]+:password\|connection/);
-    const role = one(manifests, 'Role', 'secretgenerator');
+    expect(generated).toMatch(/^airflow-secrets:fernet-key\|api-secret-key\|jwt-secret/);
+    expect(generated).toMatch(/,airflow-postgresql:password\|connection/);
+    const role = one(manifests, 'Role', 'secret-generator');
     expect(role.rules).toEqual([
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
-      { apiGroups: [''], resources: ['secrets'], resourceNames: [expect.stringContaining('-secrets-')], verbs: ['get'] },
-      { apiGroups: [''], resources: ['secrets'], resourceNames: [expect.stringContaining('-database-credentials-')], verbs: ['get'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['airflow-secrets'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['airflow-postgresql'], verbs: ['get'] },
     ]);
     expect(podSpec(job).automountServiceAccountToken).toBe(true);
   });
 
   test('RBAC: the scheduler launches pods, the API server reads their logs, nothing cluster-wide', () => {
-    const launcher = one(manifests, 'Role', 'podlauncherrole');
+    const launcher = one(manifests, 'Role', 'pod-launcher');
     expect(launcher.rules).toEqual([
       { apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list', 'watch', 'patch', 'delete'] },
       { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
       { apiGroups: [''], resources: ['events'], verbs: ['list'] },
     ]);
-    const schedulerSa = podSpec(one(manifests, 'Deployment', '-scheduler-')).serviceAccountName;
-    const apiServerSa = podSpec(one(manifests, 'Deployment', 'apiserver')).serviceAccountName;
+    const schedulerSa = podSpec(one(manifests, 'Deployment', '-scheduler')).serviceAccountName;
+    const apiServerSa = podSpec(one(manifests, 'Deployment', 'api-server')).serviceAccountName;
     const bindingOf = (roleName: string) => manifests.find(m => m.kind === 'RoleBinding' && m.roleRef.name === roleName);
     expect(bindingOf(launcher.metadata.name).subjects.map((s: any) => s.name)).toEqual([schedulerSa]);
-    const reader = one(manifests, 'Role', 'podlogreaderrole');
+    const reader = one(manifests, 'Role', 'pod-log-reader');
     expect(reader.rules.flatMap((r: any) => r.verbs).every((v: string) => ['get', 'list', 'watch'].includes(v))).toBe(true);
     expect(bindingOf(reader.metadata.name).subjects.map((s: any) => s.name)).toEqual([apiServerSa]);
     expect(manifests.filter(m => m.kind.startsWith('Cluster'))).toEqual([]);
@@ -124,21 +124,21 @@ describe('AirflowDeployment on Airflow 3 (default)', () => {
   test('only pods that use the Kubernetes API get a token', () => {
     const tokens = Object.fromEntries(manifests.filter(m => ['Deployment', 'StatefulSet'].includes(m.kind))
       .map(m => [m.spec.template.metadata.labels['app.kubernetes.io/component'], podSpec(m).automountServiceAccountToken]));
-    expect(tokens).toEqual({ 'api-server': true, 'scheduler': true, 'triggerer': false, 'dag-processor': false, 'metadata-database': false });
+    expect(tokens).toEqual({ 'api-server': true, 'scheduler': true, 'triggerer': false, 'dag-processor': false, 'postgresql': false });
     for (const sa of manifests.filter(m => m.kind === 'ServiceAccount')) {
       expect(sa.automountServiceAccountToken).toBe(false);
     }
   });
 
   test('the scheduler mounts the pod template directory read-only', () => {
-    const spec = podSpec(one(manifests, 'Deployment', '-scheduler-'));
-    const template = one(manifests, 'ConfigMap', 'podtemplate');
+    const spec = podSpec(one(manifests, 'Deployment', '-scheduler'));
+    const template = one(manifests, 'ConfigMap', 'pod-template');
     const volume = spec.volumes.find((v: any) => v.configMap?.name === template.metadata.name);
     expect(container(spec, 'scheduler').volumeMounts).toContainEqual({ mountPath: '/opt/airflow/pod_templates', name: volume.name, readOnly: true });
   });
 
   test('pods run as the airflow user with the restricted context and writable /tmp and logs', () => {
-    const spec = podSpec(one(manifests, 'Deployment', '-scheduler-'));
+    const spec = podSpec(one(manifests, 'Deployment', '-scheduler'));
     expect(spec.securityContext).toMatchObject({ runAsUser: 50000, runAsGroup: 0, fsGroup: 0, runAsNonRoot: true });
     const c = container(spec, 'scheduler');
     expect(c.securityContext).toEqual(RESTRICTED_CONTAINER);
@@ -149,8 +149,8 @@ describe('AirflowDeployment on Airflow 3 (default)', () => {
   });
 
   test('sets resources per component (no 1-CPU cdk8s-plus default)', () => {
-    const cpu = (name: string) => podSpec(one(manifests, 'Deployment', `-${name}-`)).containers[0].resources.requests.cpu;
-    expect([cpu('scheduler'), cpu('apiserver'), cpu('triggerer'), cpu('dagprocessor')]).toEqual(['500m', '250m', '100m', '250m']);
+    const cpu = (name: string) => podSpec(one(manifests, 'Deployment', `airflow-${name}`)).containers[0].resources.requests.cpu;
+    expect([cpu('scheduler'), cpu('api-server'), cpu('triggerer'), cpu('dag-processor')]).toEqual(['500m', '250m', '100m', '250m']);
   });
 });
 
@@ -228,9 +228,9 @@ describe('AirflowDeployment options', () => {
       database: MetadataDatabase.external({ connection: { secret: mine, key: 'conn' } }),
     });
     const manifests = Testing.synth(chart);
-    expect(manifests.filter(m => m.kind === 'Job').map(m => m.metadata.name)).toEqual([expect.stringContaining('migrations')]);
+    expect(manifests.filter(m => m.kind === 'Job').map(m => m.metadata.name)).toEqual([expect.stringMatching(/^airflow-migrate-[0-9a-f]{8}$/)]);
     expect(manifests.filter(m => m.kind === 'StatefulSet')).toEqual([]);
-    const c = container(podSpec(one(manifests, 'Deployment', '-scheduler-')), 'scheduler');
+    const c = container(podSpec(one(manifests, 'Deployment', '-scheduler')), 'scheduler');
     expect(env(c, 'AIRFLOW__CORE__FERNET_KEY').valueFrom.secretKeyRef).toEqual({ name: mine.name, key: 'fernet' });
     expect(env(c, 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN').valueFrom.secretKeyRef).toEqual({ name: mine.name, key: 'conn' });
     expectValidManifests(manifests);
@@ -243,15 +243,17 @@ describe('AirflowDeployment options', () => {
     expectValidManifests(Testing.synth(chart), { external: { secrets: ['airflow-db'] } });
   });
 
-  test('the migration Job name follows the image, nothing else', () => {
-    const jobName = (props: any) => one(synthDeployment(props).manifests, 'Job', 'migrations').metadata.name;
-    expect(jobName({})).toBe(jobName({ parallelism: 3 }));
+  test('the migration Job name follows everything it runs (its pod template is immutable), and only that', () => {
+    const jobName = (props: any) => one(synthDeployment(props).manifests, 'Job', 'migrate').metadata.name;
+    expect(jobName({})).toBe(jobName({}));
+    // parallelism is a setting in airflow.cfg, whose checksum the pod template carries.
+    expect(jobName({})).not.toBe(jobName({ parallelism: 3 }));
     expect(jobName({})).not.toBe(jobName({ image: 'registry.example.com/airflow:3.2.2-custom' }));
     expect(jobName({})).not.toBe(jobName({ airflowVersion: AirflowVersion.V3_1_8 }));
   });
 
   test('a config change changes the pods\' checksum annotation', () => {
-    const checksum = (props: any) => one(synthDeployment(props).manifests, 'Deployment', '-scheduler-').spec.template.metadata.annotations['checksum/airflow-config'];
+    const checksum = (props: any) => one(synthDeployment(props).manifests, 'Deployment', '-scheduler').spec.template.metadata.annotations['checksum/airflow-config'];
     expect(checksum({})).toBe(checksum({}));
     expect(checksum({})).not.toBe(checksum({ settings: { 'core.parallelism': '8' } }));
   });
@@ -262,14 +264,14 @@ describe('AirflowDeployment options', () => {
       triggerer: { replicas: 3, envVariables: { FOO: kplus.EnvValue.fromValue('bar') } },
       apiServer: { replicas: 2 },
     });
-    const scheduler = one(manifests, 'Deployment', '-scheduler-');
+    const scheduler = one(manifests, 'Deployment', '-scheduler');
     expect(scheduler.spec.replicas).toBe(2);
     expect(podSpec(scheduler).nodeSelector).toEqual({ pool: 'system' });
     expect(podSpec(scheduler).tolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'airflow', effect: 'NoSchedule' }]);
-    const triggerer = one(manifests, 'Deployment', '-triggerer-');
+    const triggerer = one(manifests, 'Deployment', '-triggerer');
     expect(triggerer.spec.replicas).toBe(3);
     expect(env(podSpec(triggerer).containers[0], 'FOO')).toEqual({ name: 'FOO', value: 'bar' });
-    expect(one(manifests, 'Deployment', 'apiserver').spec.replicas).toBe(2);
+    expect(one(manifests, 'Deployment', 'api-server').spec.replicas).toBe(2);
     expectValidManifests(manifests);
   });
 
@@ -312,6 +314,6 @@ describe('Airflow settings given as environment variables', () => {
     const { manifests } = synthDeployment({
       scheduler: { envVariables: { AIRFLOW__CORE__PARALLELISM: kplus.EnvValue.fromValue('8'), MY_VAR: kplus.EnvValue.fromValue('x'), AIRFLOW_VAR_ENV: kplus.EnvValue.fromValue('prod') } },
     });
-    expect(env(container(podSpec(one(manifests, 'Deployment', '-scheduler-')), 'scheduler'), 'AIRFLOW__CORE__PARALLELISM').value).toBe('8');
+    expect(env(container(podSpec(one(manifests, 'Deployment', '-scheduler')), 'scheduler'), 'AIRFLOW__CORE__PARALLELISM').value).toBe('8');
   });
 });

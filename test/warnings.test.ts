@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'fs';
-import { App, Chart, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, Duration, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { AirflowDeployment, AirflowExecutor, AirflowWarnings, GitAuth, GitSyncSidecar, MetadataDatabase } from '../src';
@@ -71,9 +71,24 @@ describe('no partial output', () => {
     const outdir = Testing.app().outdir;
     const app = new App({ outdir });
     new AirflowDeployment(new Chart(app, 'first'), 'Airflow');
-    new AirflowDeployment(new Chart(app, 'second'), 'Airflow', { settings: { 'core.executor': 'LocalExecutor' } });
+    new AirflowDeployment(new Chart(app, 'second'), 'Airflow', { releaseName: 'second', settings: { 'core.executor': 'LocalExecutor' } });
     expect(() => app.synth()).toThrow("Airflow setting 'core.executor' is managed by this library: set 'executor' instead of overriding it in 'settings'");
     expect(existsSync(outdir) ? readdirSync(outdir) : []).toEqual([]);
+  });
+
+  test('an error that shows only while rendering (here an escape hatch\'s JSON patch) stops the synth before anything is written', () => {
+    const outdir = Testing.app().outdir;
+    const app = new App({ outdir });
+    new AirflowDeployment(new Chart(app, 'first', { namespace: 'a' }), 'Airflow');
+    const second = new AirflowDeployment(new Chart(app, 'second', { namespace: 'b' }), 'Airflow');
+    ApiObject.of(second.scheduler.deployment).addJsonPatch(JsonPatch.replace('/spec/notThere/x', 1));
+    expect(() => app.synth()).toThrow("Deployment 'airflow-scheduler' (second/Airflow/Scheduler/Resource/Resource) cannot be rendered:");
+    expect(existsSync(outdir) ? readdirSync(outdir) : []).toEqual([]);
+  });
+
+  test('a grace period of 1.5 s is refused when the component is created, naming the prop', () => {
+    expect(() => new AirflowDeployment(new Chart(new App(), 'c'), 'Airflow', { scheduler: { terminationGracePeriod: Duration.millis(1500) } }))
+      .toThrow("'terminationGracePeriod' of scheduler must be a whole number of seconds (Kubernetes counts it in seconds), got 1500 ms: use e.g. Duration.seconds(2)");
   });
 
   test('strict-mode warnings stop the synth before anything is written', () => {

@@ -160,14 +160,22 @@ export abstract class AirflowComponent extends Construct {
     if (!Number.isInteger(replicas) || replicas < 0) {
       throw new Error(`'replicas' of ${spec.component} must be a whole number >= 0, got ${replicas}`);
     }
+    const grace = props.terminationGracePeriod;
+    if (grace !== undefined && !Number.isInteger(grace.toMilliseconds() / 1000)) {
+      throw new Error(`'terminationGracePeriod' of ${spec.component} must be a whole number of seconds (Kubernetes counts it in seconds), `
+        + `got ${grace.toMilliseconds()} ms: use e.g. Duration.seconds(${Math.max(1, Math.round(grace.toMilliseconds() / 1000))})`);
+    }
     if (props.serviceAccount && props.serviceAccountAnnotations) {
       throw new Error(`'serviceAccountAnnotations' of ${spec.component} has no effect together with 'serviceAccount': annotate your own ServiceAccount instead`);
     }
     this.recipe = props.recipe;
+    const names = props.recipe._names;
     this.serviceAccount = props.serviceAccount ?? new kplus.ServiceAccount(this, 'ServiceAccount', {
-      automountToken: false, metadata: { annotations: props.serviceAccountAnnotations },
+      automountToken: false, metadata: { ...names.metadata(this, 'ServiceAccount', spec.component), annotations: props.serviceAccountAnnotations },
     });
     this.deployment = new kplus.Deployment(this, 'Resource', {
+      metadata: names.metadata(this, 'Deployment', spec.component),
+      select: false,
       replicas,
       serviceAccount: this.serviceAccount,
       automountServiceAccountToken: props.automountServiceAccountToken ?? false,
@@ -179,6 +187,7 @@ export abstract class AirflowComponent extends Construct {
         maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
       }),
     });
+    names.selectPods(this.deployment, spec.component);
     this.deployment.podMetadata.addAnnotation('kubectl.kubernetes.io/default-container', spec.component);
     this.airflowPod = props.recipe.bind(this, this.deployment, {
       mode: DagPodMode.LONG_RUNNING,
@@ -227,6 +236,7 @@ export abstract class AirflowComponent extends Construct {
     }
     if (props.podDisruptionBudget ?? true) {
       this.podDisruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+        metadata: names.metadata(this, 'PodDisruptionBudget', spec.component),
         spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels } },
       });
     } else if (replicas === 1) {

@@ -39,10 +39,12 @@ export class AirflowTriggerer extends AirflowComponent {
       ports: [{ name: 'triggerer-logs', number: TRIGGERER_LOG_PORT }],
       ...jobCheckProbes('TriggererJob'),
     });
+    const names = props.recipe._names;
     this.logService = new kplus.Service(this, 'LogService', {
+      metadata: names.metadata(this, 'Service', 'triggerer'),
       clusterIP: 'None',
       ports: [{ name: 'triggerer-logs', port: TRIGGERER_LOG_PORT, targetPort: TRIGGERER_LOG_PORT }],
-      selector: this.deployment,
     });
+    names.selectService(this.logService, 'triggerer');
   }
 }

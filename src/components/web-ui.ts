@@ -59,11 +59,13 @@ export abstract class AirflowWebComponent extends AirflowComponent {
       startup: probe({ timeoutSeconds: Duration.seconds(20), failureThreshold: 12, periodSeconds: Duration.seconds(10) }),
     });
     this.pathPrefix = pathPrefix;
+    const names = props.recipe._names;
     this.service = new kplus.Service(this, 'Service', {
+      metadata: names.metadata(this, 'Service', spec.component),
       type: props.serviceType ?? kplus.ServiceType.CLUSTER_IP,
       ports: [{ name: 'http', port: WEB_PORT, targetPort: WEB_PORT }],
-      selector: this.deployment,
     });
+    names.selectService(this.service, spec.component);
     if (props.ingress) {
       this.ingress = new AirflowIngress(this, 'Ingress', { ...props.ingress, webUi: this });
     }

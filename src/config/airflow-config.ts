@@ -2,6 +2,7 @@ import { Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { airflowSettingOfEnvVar, checkAirflowEnvVar, checkAirflowSetting, formatSettingsError, splitSettingName } from './airflow-settings-check';
+import { AirflowNames, codePointOrder } from '../naming/airflow-names';
 import { shortHash } from '../utils/hash';
 import { AirflowVersion } from '../version';
 
@@ -43,6 +44,15 @@ export interface AirflowConfigProps {
    * @default - none
    */
   readonly unknownSettings?: { [sectionDotKey: string]: string };
+
+  /**
+   * The release the objects of Airflow constructs built on this configuration are named after
+   * (`<release>-<component>`), when they are used outside an `AirflowDeployment` (whose own `releaseName` applies
+   * inside it; an error there).
+   *
+   * @default 'airflow'
+   */
+  readonly releaseName?: string;
 }
 
 /**
@@ -114,7 +124,14 @@ export class AirflowConfig extends Construct {
       this.userSettings.set(`${section}.${key}`, value);
     }
     if (errors.length > 0) throw new Error(errors.join('\n'));
-    this.configMap = new kplus.ConfigMap(this, 'Resource');
+    if (AirflowNames.isRegistered(this)) {
+      if (props.releaseName !== undefined) {
+        throw new Error('\'releaseName\' of AirflowConfig has no effect inside an AirflowDeployment: set the deployment\'s \'releaseName\' instead');
+      }
+    } else {
+      AirflowNames.register(this, props.releaseName ?? 'airflow', this.version.version, false);
+    }
+    this.configMap = new kplus.ConfigMap(this, 'Resource', { metadata: AirflowNames.of(this).metadata(this, 'ConfigMap', 'config') });
     this.configMap.addData('airflow.cfg', Lazy.any({ produce: () => this.render() }));
     this.node.addValidation({ validate: () => this.validateOwnedKeys() });
   }
@@ -229,7 +246,7 @@ export class AirflowConfig extends Construct {
     const lines: string[] = [];
     for (const section of [...sections.keys()].sort()) {
       lines.push(`[${section}]`);
-      for (const [key, value] of sections.get(section)!.sort(([a], [b]) => a.localeCompare(b))) {
+      for (const [key, value] of sections.get(section)!.sort(([a], [b]) => codePointOrder(a, b))) {
         lines.push(`${key} = ${value}`);
       }
       lines.push('');

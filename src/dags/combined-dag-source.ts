@@ -1,6 +1,7 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DagSourceBindOptions, DagSourceBinding, DagVolumeMount, IDagSource } from './dag-source';
+import { AirflowNames } from '../naming/airflow-names';
 
 /**
  * One DAG source in its own subfolder of the DAG folder.
@@ -62,7 +63,10 @@ export class CombinedDagSource implements IDagSource {
 
     const ignoreFile = ignoreRules.join('\n') + '\n';
     const configMap = (options.sharedScope.node.tryFindChild('AirflowIgnore') as kplus.ConfigMap | undefined)
-      ?? new kplus.ConfigMap(options.sharedScope, 'AirflowIgnore', { data: { '.airflowignore': ignoreFile } });
+      ?? new kplus.ConfigMap(options.sharedScope, 'AirflowIgnore', {
+        metadata: AirflowNames.of(options.config).metadata(options.sharedScope, 'ConfigMap', 'dags', 'airflowignore'),
+        data: { '.airflowignore': ignoreFile },
+      });
     const ignoreVolume = kplus.Volume.fromConfigMap(options.podScope, 'AirflowIgnoreVolume', configMap, { name: 'dags-airflowignore' });
     mounts.push({ path: `${options.mountPath}/.airflowignore`, volume: ignoreVolume, subPath: '.airflowignore' });
     options.config.setOwned('core', 'dag_ignore_file_syntax', 'regexp', 'dagSource (DagSource.combine writes an .airflowignore in regexp syntax)');

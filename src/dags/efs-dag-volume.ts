@@ -1,8 +1,9 @@
-import { ApiObject, JsonPatch, Size } from 'cdk8s';
+import { ApiObject, Chart, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DagSourceBinding, DagSourceBindOptions, IDagSource } from './dag-source';
 import { PvcDagSource } from './pvc-dag-source';
+import { AirflowNames } from '../naming/airflow-names';
 
 /**
  * Props for `EfsDagVolume`. Give exactly one of `fileSystemId`, `storageClassName` or `claim`.
@@ -136,6 +137,7 @@ export class EfsDagVolume extends Construct implements IDagSource {
       throw new Error("EfsDagVolume: 'storageClassName' must not be empty");
     }
     this.claim = props.claim ?? new kplus.PersistentVolumeClaim(this, 'Claim', {
+      metadata: AirflowNames.of(this).metadata(this, 'PersistentVolumeClaim', 'dags'),
       accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_MANY],
       storage: props.storage ?? Size.gibibytes(5),
       storageClassName,
@@ -171,7 +173,11 @@ export class EfsDagVolume extends Construct implements IDagSource {
     if (!/^\/[^\s]*$/.test(basePath) || basePath.split('/').includes('..')) {
       throw new Error(`EfsDagVolume: 'basePath' must be an absolute path without '..' or spaces (e.g. '/airflow-dags'), got '${basePath}'`);
     }
+    // cluster-scoped: the namespace is part of the name, so each namespace's release gets its own.
+    const names = AirflowNames.of(this);
+    const namespace = Chart.of(this).namespace;
     const storageClass = new kplus.k8s.KubeStorageClass(this, 'StorageClass', {
+      metadata: { name: names.name(this, 'StorageClass', 'dags', namespace ? `efs-${namespace}` : 'efs'), labels: names.labels('dags') },
       provisioner: 'efs.csi.aws.com',
       parameters: {
         provisioningMode: 'efs-ap',

@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { DagPodMode, DagSourceBindOptions, DagSourceBinding, IDagSource } from './dag-source';
 import { setRefreshInterval } from './refresh-interval';
 import { syncContainerName, syncTmpVolume, syncVolume } from './sync-volume';
+import { AirflowNames } from '../naming/airflow-names';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
 import { AirflowWarnings } from '../warnings';
 
@@ -310,7 +311,10 @@ export class GitSyncSidecar implements IDagSource {
         const volumes = [{ path: `${SECRET_DIR}/ssh`, volume: fromSecret('ssh-key', ssh.privateKey, 'key') }];
         if (ssh.knownHosts) {
           const configMap = (options.sharedScope.node.tryFindChild('KnownHosts') as kplus.ConfigMap | undefined)
-            ?? new kplus.ConfigMap(options.sharedScope, 'KnownHosts', { data: { known_hosts: ssh.knownHosts.trim() + '\n' } });
+            ?? new kplus.ConfigMap(options.sharedScope, 'KnownHosts', {
+              metadata: AirflowNames.of(options.config).metadata(options.sharedScope, 'ConfigMap', 'dags', 'known-hosts'),
+              data: { known_hosts: ssh.knownHosts.trim() + '\n' },
+            });
           volumes.push({
             path: `${SECRET_DIR}/known-hosts`,
             volume: kplus.Volume.fromConfigMap(options.podScope, `${options.name}-known-hosts`, configMap, { name: `${options.name}-known-hosts` }),

@@ -1,6 +1,10 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DagPodMode, DagSourceBinding, DagSourceBindOptions, IDagSource } from './dag-source';
+import { AirflowNames } from '../naming/airflow-names';
+
+/** The component of the one pod that writes DAG files into the claim: `<release>-dag-writer`. */
+const WRITER = 'dag-writer';
 
 /**
  * Props for `PvcDagSource`.
@@ -120,16 +124,20 @@ export class PvcDagSource implements IDagSource {
 
   private createWriter(source: IDagSource, options: DagSourceBindOptions): void {
     const scope = options.sharedScope;
-    const serviceAccount = this.writerServiceAccount ?? new kplus.ServiceAccount(scope, 'WriterServiceAccount', { automountToken: false });
+    const names = AirflowNames.of(options.config);
+    const serviceAccount = this.writerServiceAccount
+      ?? new kplus.ServiceAccount(scope, 'WriterServiceAccount', { automountToken: false, metadata: names.metadata(scope, 'ServiceAccount', WRITER) });
     const writer = new kplus.Deployment(scope, 'Writer', {
+      metadata: names.metadata(scope, 'Deployment', WRITER),
+      select: false,
       replicas: 1,
       // two writers never overlap: the old pod is gone before the new one starts.
       strategy: kplus.DeploymentStrategy.recreate(),
       serviceAccount,
       automountServiceAccountToken: false,
       securityContext: { ensureNonRoot: true, fsGroup: 0, fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH },
-      podMetadata: { labels: { 'app.kubernetes.io/name': 'airflow', 'app.kubernetes.io/component': 'dags-writer' } },
     });
+    names.selectPods(writer, WRITER);
     const volume = kplus.Volume.fromPersistentVolumeClaim(writer, `${options.name}-claim`, this.claim, { name: options.name });
     const binding = source.bind(writer, {
       mode: DagPodMode.LONG_RUNNING,

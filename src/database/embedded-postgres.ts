@@ -1,10 +1,13 @@
 import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { AirflowNames } from '../naming/airflow-names';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
 import { GeneratedSecret, GeneratedSecretKey, GeneratedValue } from '../secrets/generated-secret';
 import { AirflowWarnings } from '../warnings';
 
+/** The component of the embedded database's objects: `<release>-postgresql`. */
+const COMPONENT = 'postgresql';
 /** uid and gid of the `postgres` user in the official Debian-based `postgres` image. */
 const POSTGRES_UID = 999;
 const PORT = 5432;
@@ -74,15 +77,26 @@ export class EmbeddedPostgres extends Construct {
   constructor(scope: Construct, id: string, props: EmbeddedPostgresProps = {}) {
     super(scope, id);
     AirflowWarnings.of(this).add('the embedded PostgreSQL is one pod without backups or failover: use MetadataDatabase.external(...) in production');
+    const names = AirflowNames.of(this);
     this.claim = new kplus.PersistentVolumeClaim(this, 'Data', {
+      metadata: names.metadata(this, 'PersistentVolumeClaim', COMPONENT, 'data'),
       accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
       storage: props.storage ?? Size.gibibytes(8),
       storageClassName: props.storageClassName,
       volumeMode: kplus.PersistentVolumeMode.FILE_SYSTEM,
     });
     this.service = new kplus.Service(this, 'Service', {
+      metadata: names.metadata(this, 'Service', COMPONENT),
       ports: [{ name: 'postgres', port: PORT, targetPort: PORT }],
     });
+    names.selectService(this.service, COMPONENT);
+    // a StatefulSet's pods get DNS names from a headless Service (`serviceName`); clients use the ClusterIP one.
+    const headless = new kplus.Service(this, 'HeadlessService', {
+      metadata: names.metadata(this, 'Service', COMPONENT, 'headless'),
+      clusterIP: 'None',
+      ports: [{ name: 'postgres', port: PORT, targetPort: PORT }],
+    });
+    names.selectService(headless, COMPONENT);
     const keys: GeneratedSecretKey[] = [
       { key: 'password', value: GeneratedValue.randomString(32) },
       { key: 'connection', value: GeneratedValue.template(`postgresql://airflow:{password}@${this.service.name}:${PORT}/airflow`) },
@@ -96,20 +110,21 @@ export class EmbeddedPostgres extends Construct {
       const host = `${this.service.name}.${namespace}.svc`;
       keys.push({ key: 'keda-connection', value: GeneratedValue.template(`postgresql://airflow:{password}@${host}:${PORT}/airflow?sslmode=disable`) });
     }
-    this.credentials = new GeneratedSecret(this, 'Credentials', { keys });
+    this.credentials = new GeneratedSecret(this, 'Credentials', { keys, name: names.name(this, 'Secret', COMPONENT) });
     this.connection = this.credentials.valueOf('connection');
     this.kedaConnection = props.kedaConnection ? this.credentials.valueOf('keda-connection') : undefined;
 
     this.statefulSet = new kplus.StatefulSet(this, 'Resource', {
-      service: this.service,
+      metadata: names.metadata(this, 'StatefulSet', COMPONENT),
+      select: false,
+      service: headless,
       replicas: 1,
       automountServiceAccountToken: false,
-      serviceAccount: new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false }),
+      serviceAccount: new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false, metadata: names.metadata(this, 'ServiceAccount', COMPONENT) }),
       securityContext: { user: POSTGRES_UID, group: POSTGRES_UID, fsGroup: POSTGRES_UID, ensureNonRoot: true },
       terminationGracePeriod: Duration.seconds(60),
     });
-    this.statefulSet.podMetadata.addLabel('app.kubernetes.io/name', 'postgresql');
-    this.statefulSet.podMetadata.addLabel('app.kubernetes.io/component', 'metadata-database');
+    names.selectPods(this.statefulSet, COMPONENT);
     const probe = (failureThreshold: number) => kplus.Probe.fromCommand(['pg_isready', '-U', 'airflow', '-d', 'airflow', '-h', '127.0.0.1'], {
       periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold,
     });

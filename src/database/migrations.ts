@@ -1,10 +1,14 @@
-import { Duration, Names } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DagPodMode } from '../dags/dag-source';
+import { GitOpsTool, oneShotJobLifecycle } from '../deploy/git-ops';
+import { nameJobByContent } from '../naming/airflow-names';
 import { AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 import { cpuAndMemory } from '../pod/security';
-import { shortHash } from '../utils/hash';
+
+/** The component of the migrations Job: `<release>-migrate-<content hash>`. */
+const COMPONENT = 'migrate';
 
 /**
  * Props for `AirflowMigrations`.
@@ -32,12 +36,18 @@ export interface AirflowMigrationsProps {
    * @default - the recipe's connection.
    */
   readonly directConnection?: kplus.SecretValue;
+  /**
+   * The GitOps tool applying the manifests: decides the Job's TTL and sync wave (see `GitOpsTool`).
+   *
+   * @default - none (`kubectl apply`): the finished Job is deleted after 24 hours.
+   */
+  readonly gitOps?: GitOpsTool;
 }
 
 /**
  * The Job that runs `airflow db migrate`.
  *
- * No Helm hooks exist here: the Job's name carries a hash of the image it migrates to, so a new image gets
+ * No Helm hooks exist here: the Job's name carries a hash of everything it runs (image, config, env), so a change gets
  * a new Job (Jobs are immutable) and re-applying the same manifests changes nothing. Components wait for
  * it in their `wait-for-airflow-migrations` init container, so applying everything at once (kubectl,
  * Argo CD, Flux) converges without ordering.
@@ -55,16 +65,19 @@ export class AirflowMigrations extends Construct {
     if (!Number.isInteger(backoffLimit) || backoffLimit < 0) {
       throw new Error(`'backoffLimit' of the migrations Job must be a whole number >= 0, got ${backoffLimit}`);
     }
-    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false });
+    const names = recipe._names;
+    const lifecycle = oneShotJobLifecycle(props.gitOps, -1);
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false, metadata: names.metadata(this, 'ServiceAccount', COMPONENT) });
     this.job = new kplus.Job(this, 'Resource', {
-      metadata: { name: Names.toDnsLabel(this, { extra: [shortHash(`${recipe.image}|${recipe.version.version}`)] }) },
+      metadata: { ...names.metadata(this, 'Job', COMPONENT), annotations: lifecycle.annotations },
+      ttlAfterFinished: lifecycle.ttlAfterFinished,
       serviceAccount: this.serviceAccount,
       automountServiceAccountToken: false,
       backoffLimit,
       activeDeadline: Duration.hours(1),
       securityContext: recipe.podSecurityContext,
     });
-    const pod = recipe.bind(this, this.job, { mode: DagPodMode.TASK, dags: false, component: 'migrations', podMetadata: this.job.podMetadata });
+    const pod = recipe.bind(this, this.job, { mode: DagPodMode.TASK, dags: false, component: COMPONENT, podMetadata: this.job.podMetadata });
     pod.addAirflowContainer({
       name: 'migrate',
       args: ['airflow', 'db', 'migrate'],
@@ -73,5 +86,7 @@ export class AirflowMigrations extends Construct {
         ? { AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: kplus.EnvValue.fromSecretValue(props.directConnection) }
         : undefined,
     });
+    // a changed config, image or version is a new Job: its pod template is immutable.
+    nameJobByContent(this.job);
   }
 }

@@ -1,13 +1,16 @@
-import { ApiObject, Duration, Names, Size } from 'cdk8s';
+import { ApiObject, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ServiceMonitor } from '../imports/servicemonitor-monitoring.coreos.com';
+import { AirflowNames } from '../naming/airflow-names';
 import { promDuration } from '../observability/airflow-alerts';
 import { AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
 
 /** The PgBouncer image of Airflow's official Helm chart (PgBouncer 1.23.1 on Alpine, `/usr/bin/pgbouncer`). */
 const DEFAULT_IMAGE = 'apache/airflow:airflow-pgbouncer-2025.03.05-1.23.1';
+/** The component of PgBouncer's objects: `<release>-pgbouncer`. */
+const COMPONENT = 'pgbouncer';
 /** The Prometheus community's exporter (busybox based: it has `/bin/sh`; reads `PGBOUNCER_EXPORTER_CONNECTION_STRING`). */
 const DEFAULT_EXPORTER_IMAGE = 'prometheuscommunity/pgbouncer-exporter:v0.11.0';
 /** uid and gid of `nobody`, the user both images run as. */
@@ -152,6 +155,7 @@ export class PgBouncer extends Construct {
   public readonly directConnection: kplus.SecretValue;
   private monitor?: ApiObject;
   private readonly labels: { [key: string]: string };
+  private readonly names: AirflowNames;
 
   constructor(scope: Construct, id: string, props: PgBouncerProps) {
     super(scope, id);
@@ -166,14 +170,12 @@ export class PgBouncer extends Construct {
     this.directConnection = props.connection;
     const recipe = props.recipe;
 
-    this.labels = {
-      'app.kubernetes.io/name': 'pgbouncer',
-      'app.kubernetes.io/component': 'pgbouncer',
-      'app.kubernetes.io/part-of': 'airflow',
-      'airflow.cdk8s.io/pgbouncer': Names.toLabelValue(this),
-    };
-    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false });
+    const names = this.names = AirflowNames.of(recipe.config);
+    this.labels = names.labels(COMPONENT);
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false, metadata: names.metadata(this, 'ServiceAccount', COMPONENT) });
     this.deployment = new kplus.Deployment(this, 'Resource', {
+      metadata: names.metadata(this, 'Deployment', COMPONENT),
+      select: false,
       replicas,
       serviceAccount: this.serviceAccount,
       automountServiceAccountToken: false,
@@ -184,7 +186,7 @@ export class PgBouncer extends Construct {
         maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
       }),
     });
-    for (const [key, value] of Object.entries(this.labels)) this.deployment.podMetadata.addLabel(key, value);
+    names.selectPods(this.deployment, COMPONENT);
     this.deployment.podMetadata.addAnnotation('kubectl.kubernetes.io/default-container', 'pgbouncer');
     const config = kplus.Volume.fromEmptyDir(this, 'ConfigVolume', 'config', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) });
 
@@ -242,11 +244,12 @@ export class PgBouncer extends Construct {
 
     const ports: kplus.ServicePort[] = [{ name: 'pgbouncer', port: this.port, targetPort: this.port }];
     if (this.exporterContainer) ports.push({ name: 'pgb-metrics', port: this.metricsPort, targetPort: this.metricsPort });
-    this.service = new kplus.Service(this, 'Service', { selector: this.deployment, ports });
-    for (const [key, value] of Object.entries(this.labels)) this.service.metadata.addLabel(key, value);
+    this.service = new kplus.Service(this, 'Service', { metadata: names.metadata(this, 'Service', COMPONENT), ports });
+    names.selectService(this.service, COMPONENT);
 
     if (props.podDisruptionBudget ?? true) {
       this.podDisruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+        metadata: names.metadata(this, 'PodDisruptionBudget', COMPONENT),
         spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: this.deployment.matchLabels } },
       });
     }
@@ -273,10 +276,11 @@ export class PgBouncer extends Construct {
     if (this.monitor) {
       throw new Error('PgBouncer.addServiceMonitor: this PgBouncer already has a ServiceMonitor: call it once');
     }
+    const names = this.names;
     this.monitor = new ServiceMonitor(this, 'ServiceMonitor', {
-      metadata: { labels: { ...this.labels, ...(options.prometheusLabels ?? {}) } },
+      metadata: { name: names.name(this, 'ServiceMonitor', COMPONENT), labels: { ...this.labels, ...(options.prometheusLabels ?? {}) } },
       spec: {
-        selector: { matchLabels: { 'app.kubernetes.io/name': 'pgbouncer', 'airflow.cdk8s.io/pgbouncer': this.labels['airflow.cdk8s.io/pgbouncer'] } },
+        selector: { matchLabels: names.selector(COMPONENT) },
         endpoints: [{ port: 'pgb-metrics', path: '/metrics', interval: promDuration(options.scrapeInterval ?? Duration.seconds(30)) }],
       },
     });

@@ -1,6 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { AirflowNames } from '../naming/airflow-names';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
 import { GeneratedSecret, GeneratedValue } from '../secrets/generated-secret';
 
@@ -46,6 +47,9 @@ export interface EmbeddedRedisProps {
   readonly resources?: kplus.ContainerResources;
 }
 
+/** The component of the embedded broker's objects: `<release>-redis`. */
+const COMPONENT = 'redis';
+
 /**
  * A single Redis pod as the Celery broker: the official `redis` image as its non-root user with the
  * restricted security context, a password, a ClusterIP Service, and a broker URL Secret generated in the
@@ -67,7 +71,13 @@ export class EmbeddedRedis extends Construct {
 
   constructor(scope: Construct, id: string, props: EmbeddedRedisProps = {}) {
     super(scope, id);
-    this.service = new kplus.Service(this, 'Service', { ports: [{ name: 'redis', port: REDIS_PORT, targetPort: REDIS_PORT }] });
+    const names = AirflowNames.of(this);
+    const ports = [{ name: 'redis', port: REDIS_PORT, targetPort: REDIS_PORT }];
+    this.service = new kplus.Service(this, 'Service', { metadata: names.metadata(this, 'Service', COMPONENT), ports });
+    names.selectService(this.service, COMPONENT);
+    // a StatefulSet's pods get DNS names from a headless Service (`serviceName`); clients use the ClusterIP one.
+    const headless = new kplus.Service(this, 'HeadlessService', { metadata: names.metadata(this, 'Service', COMPONENT, 'headless'), clusterIP: 'None', ports });
+    names.selectService(headless, COMPONENT);
     if (props.password) {
       if (!props.password.key) {
         throw new Error("CeleryBroker.embeddedRedis: 'password.key' must name the Secret key that holds the Redis password");
@@ -75,6 +85,7 @@ export class EmbeddedRedis extends Construct {
       this.password = props.password;
     } else {
       const credentials = new GeneratedSecret(this, 'Credentials', {
+        name: names.name(this, 'Secret', COMPONENT),
         keys: [
           { key: 'password', value: GeneratedValue.randomString(32) },
           { key: 'broker-url', value: GeneratedValue.template(`redis://:{password}@${this.service.name}:${REDIS_PORT}/0`) },
@@ -86,15 +97,16 @@ export class EmbeddedRedis extends Construct {
     const password = this.password;
 
     this.statefulSet = new kplus.StatefulSet(this, 'Resource', {
-      service: this.service,
+      metadata: names.metadata(this, 'StatefulSet', COMPONENT),
+      select: false,
+      service: headless,
       replicas: 1,
       automountServiceAccountToken: false,
-      serviceAccount: new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false }),
+      serviceAccount: new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false, metadata: names.metadata(this, 'ServiceAccount', COMPONENT) }),
       securityContext: { user: REDIS_UID, group: REDIS_UID, fsGroup: REDIS_UID, ensureNonRoot: true },
       terminationGracePeriod: Duration.seconds(60),
     });
-    this.statefulSet.podMetadata.addLabel('app.kubernetes.io/name', 'redis');
-    this.statefulSet.podMetadata.addLabel('app.kubernetes.io/component', 'celery-broker');
+    names.selectPods(this.statefulSet, COMPONENT);
     const probe = kplus.Probe.fromTcpSocket({
       port: REDIS_PORT, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold: 6,
     });
@@ -114,6 +126,7 @@ export class EmbeddedRedis extends Construct {
     });
     const data = props.persistentStorage
       ? kplus.Volume.fromPersistentVolumeClaim(this, 'DataVolume', new kplus.PersistentVolumeClaim(this, 'Data', {
+        metadata: names.metadata(this, 'PersistentVolumeClaim', COMPONENT, 'data'),
         accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
         storage: props.persistentStorage,
         storageClassName: props.storageClassName,

@@ -71,10 +71,12 @@ export class CeleryFlower extends AirflowComponent {
     if (!props.basicAuth) {
       AirflowWarnings.of(this).add("Celery 'flower' has no 'basicAuth': anyone who reaches its Service can see task arguments and control the workers");
     }
+    const names = props.recipe._names;
     this.service = new kplus.Service(this, 'Service', {
+      metadata: names.metadata(this, 'Service', 'flower'),
       type: props.serviceType ?? kplus.ServiceType.CLUSTER_IP,
       ports: [{ name: 'flower', port: FLOWER_PORT, targetPort: FLOWER_PORT }],
-      selector: this.deployment,
     });
+    names.selectService(this.service, 'flower');
   }
 }

@@ -1,4 +1,4 @@
-import { ApiObject, Duration, Size } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ResolvedHpaAutoscaling, kedaWorkerQuery } from './autoscaling-internals';
@@ -218,10 +218,15 @@ export class CeleryWorkerPool extends Construct {
         + 'create pools through CeleryExecutorConfig (or AirflowDeployment), which passes it');
     }
 
+    // the default pool is `<release>-worker` (as in the official chart), others `<release>-worker-<name>`.
+    const names = recipe._names;
+    const part = props.name === 'default' ? undefined : props.name;
+    const metadata = (kind: string) => names.metadata(this, kind, 'worker', part);
     this.serviceAccount = props.serviceAccount ?? new kplus.ServiceAccount(this, 'ServiceAccount', {
-      automountToken: false, metadata: { annotations: props.serviceAccountAnnotations },
+      automountToken: false, metadata: { ...metadata('ServiceAccount'), annotations: props.serviceAccountAnnotations },
     });
     this.service = new kplus.Service(this, 'Service', {
+      metadata: metadata('Service'),
       clusterIP: 'None',
       ports: [{ name: 'worker-logs', port: WORKER_LOG_PORT, targetPort: WORKER_LOG_PORT }],
     });
@@ -233,14 +238,15 @@ export class CeleryWorkerPool extends Construct {
     };
     this.workloadKind = props.workloadKind ?? WorkerWorkloadKind.DEPLOYMENT;
     const workload = this.workloadKind === WorkerWorkloadKind.STATEFUL_SET
-      ? new WorkerStatefulSet(this, 'Resource', { ...podProps, service: this.service, replicas: p.replicas },
+      ? new WorkerStatefulSet(this, 'Resource', { ...podProps, metadata: metadata('StatefulSet'), select: false, service: this.service, replicas: p.replicas },
         props.logsStorage ?? Size.gibibytes(10), props.logsStorageClassName)
-      : new kplus.Deployment(this, 'Resource', { ...podProps, replicas: p.replicas });
+      : new kplus.Deployment(this, 'Resource', { ...podProps, metadata: metadata('Deployment'), select: false, replicas: p.replicas });
     this.workload = workload;
     this.scalable = workload;
-    this.service.select(this.workload);
+    const poolLabel = { [WORKER_POOL_LABEL]: props.name };
+    names.selectPods(this.workload, 'worker', poolLabel);
+    names.selectService(this.service, 'worker', poolLabel);
     const podMetadata = this.workload.podMetadata;
-    podMetadata.addLabel(WORKER_POOL_LABEL, props.name);
     podMetadata.addAnnotation('cluster-autoscaler.kubernetes.io/safe-to-evict', String(props.safeToEvict ?? false));
     podMetadata.addAnnotation('kubectl.kubernetes.io/default-container', 'worker');
 
@@ -281,7 +287,7 @@ export class CeleryWorkerPool extends Construct {
     applyPlacement(ApiObject.of(this.workload), '/spec/template/spec', props);
 
     if (props.autoscaling?._hpa) {
-      this.horizontalPodAutoscaler = this.addHorizontalPodAutoscaler(props.autoscaling._hpa);
+      this.horizontalPodAutoscaler = this.addHorizontalPodAutoscaler(props.autoscaling._hpa, metadata('HorizontalPodAutoscaler'));
     } else if (props.autoscaling?._keda && props.kedaAuthentication) {
       const auth = props.kedaAuthentication;
       this.kedaQuery = kedaWorkerQuery({
@@ -292,15 +298,16 @@ export class CeleryWorkerPool extends Construct {
 
     if (props.podDisruptionBudget ?? true) {
       new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+        metadata: metadata('PodDisruptionBudget'),
         spec: {
           maxUnavailable: kplus.k8s.IntOrString.fromNumber(1),
-          selector: { matchLabels: { [WORKER_POOL_LABEL]: props.name, ...recipe._labels('worker') } },
+          selector: { matchLabels: this.workload.matchLabels },
         },
       });
     }
   }
 
-  private addHorizontalPodAutoscaler(hpa: ResolvedHpaAutoscaling): kplus.HorizontalPodAutoscaler {
+  private addHorizontalPodAutoscaler(hpa: ResolvedHpaAutoscaling, metadata: ApiObjectMetadata): kplus.HorizontalPodAutoscaler {
     // utilization is relative to requests: a container without one leaves the pod's utilization undefined.
     const resources: Array<['cpu' | 'memory', string, string]> = [['cpu', 'CPU', 'resources.cpu.request']];
     if (hpa.memoryUtilization !== undefined) resources.push(['memory', 'memory', 'resources.memory.request']);
@@ -314,7 +321,11 @@ export class CeleryWorkerPool extends Construct {
     const metrics = [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(hpa.cpuUtilization))];
     if (hpa.memoryUtilization !== undefined) metrics.push(kplus.Metric.resourceMemory(kplus.MetricTarget.averageUtilization(hpa.memoryUtilization)));
     return new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
-      target: this.scalable, minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, metrics,
+      metadata,
+      target: this.scalable,
+      minReplicas: hpa.minReplicas,
+      maxReplicas: hpa.maxReplicas,
+      metrics,
     });
   }
 }

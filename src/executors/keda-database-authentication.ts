@@ -6,6 +6,7 @@ import { KedaAutoscalingOptions } from './worker-autoscaling';
 import { DatabaseEngine, MetadataDatabaseBinding } from '../database/metadata-database';
 import { ScaledObject } from '../imports/scaledobject-keda.sh';
 import { TriggerAuthentication } from '../imports/triggerauthentication-keda.sh';
+import { AirflowNames } from '../naming/airflow-names';
 
 /**
  * Props for `KedaDatabaseAuthentication`.
@@ -50,6 +51,7 @@ export class KedaDatabaseAuthentication extends Construct {
     }
     this.triggerType = mysql ? 'mysql' : 'postgresql';
     this.triggerAuthentication = new TriggerAuthentication(this, 'Resource', {
+      metadata: AirflowNames.of(this).metadata(this, 'TriggerAuthentication', 'keda'),
       spec: {
         secretTargetRef: [{ parameter: mysql ? 'connectionString' : 'connection', name: connection.secret.name, key: connection.key }],
       },
@@ -70,7 +72,10 @@ export class KedaDatabaseAuthentication extends Construct {
     const metadata: { [key: string]: string } = this.engine === DatabaseEngine.MYSQL
       ? { query, queryValue: '1' }
       : { query, targetQueryValue: '1' };
+    // named and labelled like its target, which it alone scales.
+    const labels = target instanceof kplus.Resource ? target.metadata.toJson().labels : undefined;
     return new ScaledObject(scope, id, {
+      metadata: { name: ref.name, labels },
       spec: {
         scaleTargetRef: { apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name },
         minReplicaCount: keda.minReplicas,

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { AirflowComponent, checkLabelValue } from '../components/airflow-component';
 import { AirflowPodExtras, applyPodExtras } from '../components/airflow-pod-extras';
 import { DagPodMode } from '../dags/dag-source';
+import { AirflowNames } from '../naming/airflow-names';
 import { AIRFLOW_HOME, AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 import { applyPlacement, PodPlacement } from '../pod/placement';
 import { cpuAndMemory } from '../pod/security';
@@ -12,6 +13,8 @@ import { AirflowWarnings } from '../warnings';
 /** Folder the scheduler mounts the pod template ConfigMap at. */
 const POD_TEMPLATE_DIR = `${AIRFLOW_HOME}/pod_templates`;
 const POD_TEMPLATE_FILE = 'pod_template_file.yaml';
+/** The component of task pods and their ServiceAccount (`<release>-task`): not `worker`, which Celery workers are. */
+const TASK_COMPONENT = 'task';
 
 /**
  * Options for the KubernetesExecutor: what each task pod looks like and how Airflow manages them.
@@ -118,6 +121,7 @@ export class KubernetesExecutorConfig extends Construct {
   public readonly podLogReaderRole: kplus.Role;
   /** The task pod template, built in a scope of its own that is never synthesized by itself. */
   public readonly podTemplate: kplus.Pod;
+  private readonly names: AirflowNames;
 
   constructor(scope: Construct, id: string, props: KubernetesExecutorConfigProps) {
     super(scope, id);
@@ -130,9 +134,10 @@ export class KubernetesExecutorConfig extends Construct {
     const grace = props.terminationGracePeriod ?? Duration.seconds(600);
     KubernetesExecutorConfig.prepareRecipe(recipe);
 
+    const names = this.names = AirflowNames.of(config);
     this.serviceAccount = props.serviceAccount ?? new kplus.ServiceAccount(this, 'ServiceAccount', {
       automountToken: false,
-      metadata: { annotations: props.serviceAccountAnnotations },
+      metadata: { ...names.metadata(this, 'ServiceAccount', TASK_COMPONENT), annotations: props.serviceAccountAnnotations },
     });
 
     // the pod template lives in a detached app: it is only ever serialized into the ConfigMap.
@@ -147,7 +152,7 @@ export class KubernetesExecutorConfig extends Construct {
       terminationGracePeriod: grace,
     });
     const pod = recipe.bind(this.podTemplate, this.podTemplate, {
-      mode: DagPodMode.TASK, dags: true, component: 'worker', podMetadata: this.podTemplate.metadata,
+      mode: DagPodMode.TASK, dags: true, component: TASK_COMPONENT, podMetadata: this.podTemplate.metadata,
     });
     const base = pod.addAirflowContainer({ name: 'base', resources: props.resources ?? cpuAndMemory(250, 512, 2048) });
     // extra containers of task pods must exit by themselves, or the pod never completes (see AirflowPodExtras).
@@ -156,7 +161,7 @@ export class KubernetesExecutorConfig extends Construct {
     }, props);
     applyPlacement(ApiObject.of(this.podTemplate), '/spec', props);
 
-    this.podTemplateConfigMap = new kplus.ConfigMap(this, 'PodTemplate');
+    this.podTemplateConfigMap = new kplus.ConfigMap(this, 'PodTemplate', { metadata: names.metadata(this, 'ConfigMap', 'pod-template') });
     this.podTemplateConfigMap.addData(POD_TEMPLATE_FILE, Lazy.any({ produce: () => Yaml.stringify(ApiObject.of(this.podTemplate).toJson()) }));
 
     config.setOwned('kubernetes_executor', 'pod_template_file', `${POD_TEMPLATE_DIR}/${POD_TEMPLATE_FILE}`, 'kubernetesExecutor');
@@ -172,12 +177,12 @@ export class KubernetesExecutorConfig extends Construct {
       config.setOwned('kubernetes_executor', 'worker_container_tag', image.tag, 'image');
     }
 
-    this.podLauncherRole = new kplus.Role(this, 'PodLauncherRole');
+    this.podLauncherRole = new kplus.Role(this, 'PodLauncherRole', { metadata: names.metadata(this, 'Role', 'pod-launcher') });
     this.podLauncherRole.allow(['create', 'get', 'list', 'watch', 'patch', 'delete'], kplus.ApiResource.PODS);
     this.podLauncherRole.allow(['get'], kplus.ApiResource.custom({ apiGroup: '', resourceType: 'pods/log' }));
     this.podLauncherRole.allow(['list'], kplus.ApiResource.EVENTS);
 
-    this.podLogReaderRole = new kplus.Role(this, 'PodLogReaderRole');
+    this.podLogReaderRole = new kplus.Role(this, 'PodLogReaderRole', { metadata: names.metadata(this, 'Role', 'pod-log-reader') });
     this.podLogReaderRole.allow(['get', 'list', 'watch'], kplus.ApiResource.PODS);
     this.podLogReaderRole.allow(['get'], kplus.ApiResource.custom({ apiGroup: '', resourceType: 'pods/log' }));
   }
@@ -189,14 +194,14 @@ export class KubernetesExecutorConfig extends Construct {
   public grantLaunch(component: AirflowComponent): void {
     const volume = kplus.Volume.fromConfigMap(component, 'PodTemplateVolume', this.podTemplateConfigMap, { name: 'pod-template' });
     component.airflowPod.mount(POD_TEMPLATE_DIR, volume, { readOnly: true });
-    this.podLauncherRole.bind(component.serviceAccount);
+    this.names.bindRole(this.podLauncherRole, 'pod-launcher', component.serviceAccount);
   }
 
   /**
    * Lets a ServiceAccount read task pods and their logs.
    */
   public grantLogReading(serviceAccount: kplus.IServiceAccount): void {
-    this.podLogReaderRole.bind(serviceAccount);
+    this.names.bindRole(this.podLogReaderRole, 'pod-log-reader', serviceAccount);
   }
 }
 

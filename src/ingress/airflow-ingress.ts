@@ -116,7 +116,8 @@ export class AirflowIngress extends Construct {
 
     this.ingress = new kplus.Ingress(this, 'Resource', {
       className: props.ingressClassName,
-      metadata: { annotations: props.annotations },
+      // named like the UI's Deployment and Service (`<release>-api-server` / `<release>-webserver`).
+      metadata: { ...props.webUi.recipe._names.metadata(this, 'Ingress', props.webUi.container.name), annotations: props.annotations },
       tls: props.tls ? [{ hosts: host !== undefined ? [host] : undefined, secret: props.tls }] : undefined,
     });
     const backend = kplus.IngressBackend.fromService(webUi.service, { port: WEB_UI_PORT });

@@ -8,6 +8,7 @@ import { annotateLogsServiceAccount } from './service-account-annotation';
 import { AirflowConfig } from '../config/airflow-config';
 import { DagPodMode } from '../dags/dag-source';
 import { S3Credentials } from '../dags/s3-sync-sidecar';
+import { AirflowNames } from '../naming/airflow-names';
 
 /** The Airflow connection the library defines for remote logs (`[logging] remote_log_conn_id`). */
 const CONNECTION_ID = 'airflow_remote_logs';
@@ -18,9 +19,9 @@ const WORKLOAD_IDENTITY_ANNOTATION = 'iam.gke.io/gcp-service-account';
 const KEY_FILE_DIR = '/opt/airflow/secrets/remote-logs';
 const KEY_FILE_NAME = 'key.json';
 /** Components whose pods read or write task logs: they get the remote logs connection and credentials. */
-const LOG_USERS = new Set(['scheduler', 'api-server', 'webserver', 'triggerer', 'dag-processor', 'worker']);
+const LOG_USERS = new Set(['scheduler', 'api-server', 'webserver', 'triggerer', 'dag-processor', 'worker', 'task']);
 /** Long-running components that write logs of their own (and, for workers, of tasks): they get the groomer. */
-const LOG_WRITERS = new Set(['scheduler', 'dag-processor', 'triggerer', 'worker']);
+const LOG_WRITERS = new Set(['scheduler', 'dag-processor', 'triggerer', 'worker', 'task']);
 
 /**
  * Where task logs are kept.
@@ -404,6 +405,7 @@ export class AirflowLogs {
     if (props.claim) return props.claim;
     const scope = sharedScope.node.tryFindChild('Logs') as Construct | undefined ?? new Construct(sharedScope, 'Logs');
     return scope.node.tryFindChild('Claim') as kplus.PersistentVolumeClaim | undefined ?? new kplus.PersistentVolumeClaim(scope, 'Claim', {
+      metadata: AirflowNames.of(sharedScope).metadata(scope, 'PersistentVolumeClaim', 'logs'),
       accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_MANY],
       storage: props.storage,
       storageClassName: props.storageClassName,

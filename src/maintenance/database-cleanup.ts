@@ -103,7 +103,7 @@ export class DatabaseCleanup extends Construct {
     }
     const tables = checkTables(props.tables, recipe.version);
 
-    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false });
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false, metadata: recipe._names.metadata(this, 'ServiceAccount', 'db-cleanup') });
     const { cronJob, pod } = maintenanceCronJob(this, {
       recipe, schedule, startingDeadline: Duration.hours(1), serviceAccount: this.serviceAccount, apiAccess: false, component: 'db-cleanup',
     });

@@ -1,4 +1,4 @@
-import { Cron, Duration, Names } from 'cdk8s';
+import { Cron, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DagPodMode } from '../dags/dag-source';
@@ -22,14 +22,14 @@ export interface MaintenanceCronJobOptions {
 }
 
 /**
- * A maintenance CronJob (id `Resource`, name within the 52 characters Kubernetes allows a CronJob): one Job at a
+ * A maintenance CronJob (id `Resource`, named `<release>-<component>`): one Job at a
  * time, one retry, the last successful and failed Jobs kept, its pod built from the recipe without DAGs.
  *
  * @internal
  */
 export function maintenanceCronJob(scope: Construct, options: MaintenanceCronJobOptions): { cronJob: kplus.CronJob; pod: AirflowPod } {
   const cronJob = new kplus.CronJob(scope, 'Resource', {
-    metadata: { name: Names.toDnsLabel(scope, { maxLen: 52 }) },
+    metadata: options.recipe._names.metadata(scope, 'CronJob', options.component),
     schedule: options.schedule,
     concurrencyPolicy: kplus.ConcurrencyPolicy.FORBID,
     startingDeadline: options.startingDeadline,

@@ -56,10 +56,11 @@ export class PodCleanup extends Construct {
     const recipe = props.recipe;
     const schedule = cronSchedule(props.schedule ?? '*/15 * * * *', 'maintenance.podCleanup.schedule');
 
-    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false });
-    this.role = new kplus.Role(this, 'Role');
+    const names = recipe._names;
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false, metadata: names.metadata(this, 'ServiceAccount', 'pod-cleanup') });
+    this.role = new kplus.Role(this, 'Role', { metadata: names.metadata(this, 'Role', 'pod-cleanup') });
     this.role.allow(['list', 'delete'], kplus.ApiResource.PODS);
-    this.role.bind(this.serviceAccount);
+    names.bindRole(this.role, 'pod-cleanup', this.serviceAccount);
 
     const { cronJob, pod } = maintenanceCronJob(this, {
       // the command calls the Kubernetes API.

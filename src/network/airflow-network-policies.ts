@@ -8,9 +8,8 @@ import type { AirflowDeployment } from '../deployment';
 import { REDIS_PORT } from '../executors/celery-broker';
 import { FLOWER_PORT } from '../executors/celery-flower';
 import { WORKER_LOG_PORT } from '../executors/celery-worker-pool';
+import { AirflowNames, codePointOrder, COMPONENT_LABEL, INSTANCE_LABEL, kebabCase } from '../naming/airflow-names';
 
-const INSTANCE_LABEL = 'app.kubernetes.io/instance';
-const COMPONENT_LABEL = 'app.kubernetes.io/component';
 /** The components that talk to the Celery broker. */
 const BROKER_USERS = ['scheduler', 'worker', 'flower'];
 
@@ -71,12 +70,15 @@ export class AirflowNetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: AirflowNetworkPoliciesProps) {
     super(scope, id);
     const deployment = props.deployment;
-    // AirflowDeployment gives every pod of its recipe this label.
-    const instance = deployment.recipe._labels('airflow')[INSTANCE_LABEL]!;
+    // every pod of the deployment carries the release as its instance label.
+    const instance = deployment.releaseName;
     const groups = discoverGroups(deployment, instance);
     const groupOf = (pod: kplus.AbstractPod) => groups.find(g => g.pods.includes(pod))!;
     const component = (name: string) => groups.find(g => g.airflow && g.name === name);
     const airflowGroups = groups.filter(g => g.airflow);
+    // every pod of the release, as the peer of an ingress rule (pods added later included). Pods that run no Airflow
+    // code match it too, but their own policies allow them no egress to these ports, so no connection is opened.
+    const airflowPeers = [{ podSelector: { matchLabels: { [INSTANCE_LABEL]: instance } } }];
 
     for (const group of groups) {
       group.egress.push({
@@ -93,7 +95,7 @@ export class AirflowNetworkPolicies extends Construct {
     if (pgbouncer) {
       const poolPort = deployment.pgbouncer!.port;
       for (const group of airflowGroups.filter(g => g !== migrations)) allowEgress(group, pgbouncer, poolPort);
-      pgbouncer.ingress.push({ from: [{ podSelector: { matchLabels: { [INSTANCE_LABEL]: instance } } }], ports: [port(poolPort)] });
+      pgbouncer.ingress.push({ from: airflowPeers, ports: [port(poolPort)] });
     }
     const database = deployment.embeddedDatabase;
     if (database) {
@@ -106,7 +108,7 @@ export class AirflowNetworkPolicies extends Construct {
       for (const group of databaseClients) allowEgress(group, db, dbPort);
       const clients = pgbouncer
         ? databaseClients.map(g => ({ podSelector: { matchLabels: { ...g.selector } } }))
-        : [{ podSelector: { matchLabels: { [INSTANCE_LABEL]: instance } } }];
+        : airflowPeers;
       db.ingress.push({ from: clients, ports: [port(dbPort)] });
       if (deployment.kedaAuthentication) {
         db.ingress.push({ from: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: 'keda-operator' } } }], ports: [port(dbPort)] });
@@ -166,9 +168,11 @@ export class AirflowNetworkPolicies extends Construct {
     }
 
     // the Execution API (Airflow 3) and log fetching
-    const workers = component('worker');
-    if (workers && deployment.version.isAirflow3) allow(workers, web, WEB_PORT);
-    if (workers) allow(web, workers, WORKER_LOG_PORT);
+    // Celery workers and KubernetesExecutor task pods run tasks: they call the Execution API and serve running logs.
+    for (const workers of ['worker', 'task'].map(component).filter((g): g is PodGroup => g !== undefined)) {
+      if (deployment.version.isAirflow3) allow(workers, web, WEB_PORT);
+      allow(web, workers, WORKER_LOG_PORT);
+    }
     if (deployment.triggerer) allow(web, groupOf(deployment.triggerer.deployment), TRIGGERER_LOG_PORT);
 
     // the StatsD exporter: every Airflow pod sends, Prometheus scrapes.
@@ -176,7 +180,7 @@ export class AirflowNetworkPolicies extends Construct {
     if (statsd) {
       const exporter = groupOf(statsd.deployment);
       for (const group of airflowGroups) allowEgress(group, exporter, statsd.ingestPort, 'UDP');
-      exporter.ingress.push({ from: [{ podSelector: { matchLabels: { [INSTANCE_LABEL]: instance } } }], ports: [port(statsd.ingestPort, 'UDP')] });
+      exporter.ingress.push({ from: airflowPeers, ports: [port(statsd.ingestPort, 'UDP')] });
       const scrapers = (props.metricsScrapeFrom ?? [NetworkPeer.allNamespaces()]).map(p => p._toKube());
       if (scrapers.length > 0) exporter.ingress.push({ from: scrapers, ports: [port(statsd.metricsPort)] });
     }
@@ -187,11 +191,14 @@ export class AirflowNetworkPolicies extends Construct {
 
     addEgressRules(groups, props.extraEgress ?? [], 'networkPolicies.extraEgress', airflowGroups);
 
+    const names = AirflowNames.of(this);
     this.defaultDeny = new kplus.k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
+      metadata: names.metadata(this, 'NetworkPolicy', 'default-deny'),
       spec: { podSelector: { matchLabels: { [INSTANCE_LABEL]: instance } }, policyTypes: ['Ingress', 'Egress'] },
     });
     for (const group of groups) {
       this.policies.set(group.name, new kplus.k8s.KubeNetworkPolicy(this, pascalCase(group.name), {
+        metadata: names.metadata(this, 'NetworkPolicy', group.name),
         spec: {
           podSelector: { matchLabels: { ...group.selector } },
           policyTypes: ['Ingress', 'Egress'],
@@ -223,11 +230,13 @@ function discoverGroups(deployment: AirflowDeployment, instance: string): PodGro
   const groups: PodGroup[] = [];
   for (const pod of pods) {
     const labels: { [key: string]: string } = pod.podMetadata.toJson().labels ?? {};
-    const airflow = labels[INSTANCE_LABEL] === instance && labels[COMPONENT_LABEL] !== undefined;
-    // other pods by all their labels (cdk8s-plus gives every pod a unique `cdk8s.io/metadata.addr`).
-    const selector = airflow ? { [INSTANCE_LABEL]: instance, [COMPONENT_LABEL]: labels[COMPONENT_LABEL] } : { ...labels };
-    const key = JSON.stringify(Object.entries(selector).sort());
-    const existing = groups.find(g => JSON.stringify(Object.entries(g.selector).sort()) === key);
+    const ours = labels[INSTANCE_LABEL] === instance && labels[COMPONENT_LABEL] !== undefined;
+    // pods of the release by component; pods users added by all their labels (cdk8s-plus gives every pod a unique
+    // `cdk8s.io/metadata.addr`).
+    const selector = ours ? { [INSTANCE_LABEL]: instance, [COMPONENT_LABEL]: labels[COMPONENT_LABEL] } : { ...labels };
+    const airflow = ours && deployment.recipe._isAirflowPod(pod);
+    const key = JSON.stringify(Object.entries(selector).sort(([a], [b]) => codePointOrder(a, b)));
+    const existing = groups.find(g => JSON.stringify(Object.entries(g.selector).sort(([a], [b]) => codePointOrder(a, b))) === key);
     if (existing) {
       existing.pods.push(pod);
       continue;
@@ -286,10 +295,6 @@ function addEgressRules(groups: PodGroup[], rules: NetworkPolicyEgressRule[], pr
 
 function port(number: number, protocol: string = 'TCP'): kplus.k8s.NetworkPolicyPort {
   return { port: kplus.k8s.IntOrString.fromNumber(number), protocol };
-}
-
-function kebabCase(id: string): string {
-  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/[^A-Za-z0-9]+/g, '-').toLowerCase();
 }
 
 function pascalCase(name: string): string {

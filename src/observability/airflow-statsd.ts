@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Duration, Names } from 'cdk8s';
+import { ApiObject, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AirflowAlertRule, airflowAlertRules, AirflowAlertThresholds, promDuration, resolveAlertThresholds } from './airflow-alerts';
@@ -7,6 +7,7 @@ import { checkStatsdMappings, executorClassNames, renderStatsdMappings, StatsdMa
 import { AirflowConfig } from '../config/airflow-config';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../imports/prometheusrule-monitoring.coreos.com';
 import { ServiceMonitor } from '../imports/servicemonitor-monitoring.coreos.com';
+import { AirflowNames } from '../naming/airflow-names';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
 import { shortHash } from '../utils/hash';
 
@@ -17,6 +18,8 @@ const NOBODY = 65534;
 /** Where the exporter sees its mappings. */
 const MAPPINGS_DIR = '/etc/statsd-exporter';
 const MAPPINGS_FILE = 'mappings.yml';
+/** The component of the exporter's objects: `<release>-statsd`. */
+const COMPONENT = 'statsd';
 
 /**
  * Options of the StatsD exporter (`AirflowMetrics.statsd`).
@@ -149,22 +152,20 @@ export class AirflowStatsd extends Construct {
     const executors = executorClassNames(config.get('core', 'executor') ?? (config.version.isAirflow3 ? 'LocalExecutor' : 'SequentialExecutor'));
     this.mappingConfig = renderStatsdMappings(executors, props.extraMappings ?? []);
 
-    const labels: { [key: string]: string } = {
-      'app.kubernetes.io/name': 'statsd-exporter',
-      'app.kubernetes.io/component': 'metrics',
-      'app.kubernetes.io/part-of': 'airflow',
-      'airflow.cdk8s.io/statsd': Names.toLabelValue(this),
-    };
-    this.mappings = new kplus.ConfigMap(this, 'Mappings', { data: { [MAPPINGS_FILE]: this.mappingConfig } });
-    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false });
+    const names = AirflowNames.of(config);
+    const labels = names.labels(COMPONENT);
+    this.mappings = new kplus.ConfigMap(this, 'Mappings', { metadata: names.metadata(this, 'ConfigMap', COMPONENT), data: { [MAPPINGS_FILE]: this.mappingConfig } });
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false, metadata: names.metadata(this, 'ServiceAccount', COMPONENT) });
     this.deployment = new kplus.Deployment(this, 'Resource', {
+      metadata: names.metadata(this, 'Deployment', COMPONENT),
+      select: false,
       replicas: 1,
       serviceAccount: this.serviceAccount,
       automountServiceAccountToken: false,
       securityContext: { user: NOBODY, group: NOBODY, ensureNonRoot: true },
       terminationGracePeriod: Duration.seconds(30),
     });
-    for (const [key, value] of Object.entries(labels)) this.deployment.podMetadata.addLabel(key, value);
+    names.selectPods(this.deployment, COMPONENT);
     // the exporter reads its mappings at start: a change rolls the pod.
     this.deployment.podMetadata.addAnnotation('checksum/statsd-mappings', shortHash(this.mappingConfig, 16));
 
@@ -197,13 +198,13 @@ export class AirflowStatsd extends Construct {
     this.container.mount(MAPPINGS_DIR, kplus.Volume.fromConfigMap(this, 'MappingsVolume', this.mappings, { name: 'mappings' }), { readOnly: true });
 
     this.service = new kplus.Service(this, 'Service', {
-      selector: this.deployment,
+      metadata: names.metadata(this, 'Service', COMPONENT),
       ports: [
         { name: 'statsd-ingest', port: this.ingestPort, targetPort: this.ingestPort, protocol: kplus.Protocol.UDP },
         { name: 'metrics', port: this.metricsPort, targetPort: this.metricsPort, protocol: kplus.Protocol.TCP },
       ],
     });
-    for (const [key, value] of Object.entries(labels)) this.service.metadata.addLabel(key, value);
+    names.selectService(this.service, COMPONENT);
 
     const prop = 'metrics (AirflowMetrics.statsd)';
     config.setOwned('metrics', 'statsd_on', 'True', prop);
@@ -218,12 +219,12 @@ export class AirflowStatsd extends Construct {
 
     const scrapeInterval = this._scrapeInterval = props.scrapeInterval ?? Duration.seconds(30);
     this._prometheusLabels = { ...(props.prometheusLabels ?? {}) };
-    const monitoringMetadata = { labels: { ...labels, ...(props.prometheusLabels ?? {}) } };
+    const monitoringLabels = { ...labels, ...(props.prometheusLabels ?? {}) };
     if (props.serviceMonitor) {
       this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
-        metadata: monitoringMetadata,
+        metadata: { name: names.name(this, 'ServiceMonitor', COMPONENT), labels: monitoringLabels },
         spec: {
-          selector: { matchLabels: { 'app.kubernetes.io/name': 'statsd-exporter', 'airflow.cdk8s.io/statsd': labels['airflow.cdk8s.io/statsd'] } },
+          selector: { matchLabels: names.selector(COMPONENT) },
           endpoints: [{ port: 'metrics', path: '/metrics', interval: promDuration(scrapeInterval) }],
         },
       });
@@ -242,7 +243,7 @@ export class AirflowStatsd extends Construct {
       });
       this.alertNames.push(...rules.map(r => r.alert));
       this.prometheusRule = new PrometheusRule(this, 'PrometheusRule', {
-        metadata: monitoringMetadata,
+        metadata: { name: names.name(this, 'PrometheusRule', COMPONENT), labels: monitoringLabels },
         spec: { groups: [{ name: 'airflow', rules: rules.map(toRuleSpec) }] },
       });
     }

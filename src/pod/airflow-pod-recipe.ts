@@ -1,13 +1,14 @@
 import { ApiObjectMetadataDefinition, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { cpuAndMemory, restrictedContainerSecurityContext } from './security';
 import { AirflowConfig, airflowEnvName } from '../config/airflow-config';
 import { DagPodMode, DagSource, DagSourceBinding, IDagSource } from '../dags/dag-source';
 import { AirflowLogs } from '../logging/airflow-logs';
 import { logGroomerContainer } from '../logging/log-groomer';
 import { LOGS_MOUNT_PATH, ResolvedLogGroomer } from '../logging/logs-binding';
+import { AirflowNames } from '../naming/airflow-names';
 import { AirflowVersion } from '../version';
-import { cpuAndMemory, restrictedContainerSecurityContext } from './security';
 
 /** Where the official image keeps AIRFLOW_HOME. */
 export const AIRFLOW_HOME = '/opt/airflow';
@@ -143,6 +144,7 @@ export class AirflowPodRecipe {
   private containersCreated = false;
   private readonly extraEnv = new Map<string, kplus.EnvValue>();
   private readonly logServerPorts = new Map<string, number>();
+  private readonly airflowPods = new Set<kplus.AbstractPod>();
 
   constructor(props: AirflowPodRecipeProps) {
     this.config = props.config;
@@ -182,7 +184,13 @@ export class AirflowPodRecipe {
    * @param scope a construct scope owned by the pod, for the volumes the recipe creates.
    */
   public bind(scope: Construct, pod: kplus.AbstractPod, options: AirflowPodOptions): AirflowPod {
+    this.airflowPods.add(pod);
     return new AirflowPod(this, scope, pod, options);
+  }
+
+  /** Whether `pod` runs Airflow code (was bound to this recipe). @internal */
+  public _isAirflowPod(pod: kplus.AbstractPod): boolean {
+    return this.airflowPods.has(pod);
   }
 
   /** @internal */
@@ -214,9 +222,14 @@ export class AirflowPodRecipe {
     this.config.setOwned('logging', key, String(port.number), 'logs');
   }
 
-  /** @internal */
+  /** The labels of a pod of `component`: the release's six (see `AirflowNames`) and the recipe's `podLabels`. @internal */
   public _labels(component: string): { [key: string]: string } {
-    return { ...this.podLabels, 'app.kubernetes.io/name': 'airflow', 'app.kubernetes.io/component': component };
+    return { ...this.podLabels, ...this._names.labels(component) };
+  }
+
+  /** The names and labels of the release the recipe's config belongs to. @internal */
+  public get _names(): AirflowNames {
+    return AirflowNames.of(this.config);
   }
 
   /** @internal */

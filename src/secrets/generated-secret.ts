@@ -1,6 +1,6 @@
-import { Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { AirflowNames, kebabCase } from '../naming/airflow-names';
 
 /**
  * How one key of a `GeneratedSecret` gets its value, inside the cluster.
@@ -53,6 +53,12 @@ export interface GeneratedSecretKey {
 export interface GeneratedSecretProps {
   /** The keys, generated in order (a template can use the keys before it). */
   readonly keys: GeneratedSecretKey[];
+  /**
+   * The Secret's name.
+   *
+   * @default - `<release>-<construct id in kebab case>`.
+   */
+  readonly name?: string;
 }
 
 /**
@@ -90,7 +96,7 @@ export class GeneratedSecret extends Construct {
       }
       seen.add(key);
     }
-    this.name = Names.toDnsLabel(this);
+    this.name = props.name ?? AirflowNames.of(this).name(this, 'Secret', kebabCase(id));
     this.keys = [...props.keys];
     this.secret = kplus.Secret.fromSecretName(this, 'Reference', this.name);
   }

@@ -1,11 +1,15 @@
-import { Duration, Names } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { GeneratedSecret } from './generated-secret';
+import { GitOpsTool, oneShotJobLifecycle } from '../deploy/git-ops';
+import { AirflowNames, nameJobByContent } from '../naming/airflow-names';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
-import { shortHash } from '../utils/hash';
 
 /** Annotation on the Job naming the Secrets it creates at run time (read by tools that check references). */
+/** The component of the secret generator's objects: `<release>-secret-generator[-<content hash>]`. */
+const COMPONENT = 'secret-generator';
+
 export const GENERATES_SECRETS_ANNOTATION = 'airflow.cdk8s.io/generates-secrets';
 /** Annotation on the Job naming the keys of each Secret it creates: `name:key1|key2,name2:key3`. */
 export const GENERATES_SECRET_KEYS_ANNOTATION = 'airflow.cdk8s.io/generates-secret-keys';
@@ -28,13 +32,19 @@ export interface SecretGeneratorJobProps {
    * @default kplus.ImagePullPolicy.IF_NOT_PRESENT
    */
   readonly imagePullPolicy?: kplus.ImagePullPolicy;
+  /**
+   * The GitOps tool applying the manifests: decides the Job's TTL and sync wave (see `GitOpsTool`).
+   *
+   * @default - none (`kubectl apply`): the finished Job is deleted after 24 hours.
+   */
+  readonly gitOps?: GitOpsTool;
 }
 
 /**
  * A Job that creates each `GeneratedSecret` once, if absent, and never overwrites it.
  *
  * Its ServiceAccount may `create` Secrets (Kubernetes cannot restrict `create` to a name) and `get` only
- * the Secrets it generates. The Job name carries a hash of what it generates, so adding a Secret runs it
+ * the Secrets it generates. The Job name carries a hash of its content (what it generates, image, script), so adding a Secret runs it
  * again (Jobs are immutable) and re-applying the same manifests does not. An existing Secret that lacks a
  * key fails the Job with a message instead of being changed.
  */
@@ -55,16 +65,20 @@ export class SecretGeneratorJob extends Construct {
     }));
     const specJson = JSON.stringify(spec);
 
-    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false });
-    const role = new kplus.Role(this, 'Role');
+    const names = AirflowNames.of(this);
+    const lifecycle = oneShotJobLifecycle(props.gitOps, -2);
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false, metadata: names.metadata(this, 'ServiceAccount', COMPONENT) });
+    const role = new kplus.Role(this, 'Role', { metadata: names.metadata(this, 'Role', COMPONENT) });
     role.allowCreate(kplus.ApiResource.SECRETS);
     role.allowGet(...props.secrets.map(s => s.secret));
-    role.bind(this.serviceAccount);
+    names.bindRole(role, COMPONENT, this.serviceAccount);
 
     this.job = new kplus.Job(this, 'Resource', {
+      ttlAfterFinished: lifecycle.ttlAfterFinished,
       metadata: {
-        name: Names.toDnsLabel(this, { extra: [shortHash(specJson)] }),
+        ...names.metadata(this, 'Job', COMPONENT),
         annotations: {
+          ...lifecycle.annotations,
           [GENERATES_SECRETS_ANNOTATION]: spec.map(s => s.name).join(','),
           [GENERATES_SECRET_KEYS_ANNOTATION]: spec.map(s => `${s.name}:${s.keys.map(k => k.key).join('|')}`).join(','),
         },
@@ -84,6 +98,9 @@ export class SecretGeneratorJob extends Construct {
         securityContext: restrictedContainerSecurityContext(),
       }],
     });
+    names.labelPods(this.job, COMPONENT);
+    // what it generates, its image or its script changed: a new Job (a Job's pod template is immutable).
+    nameJobByContent(this.job);
   }
 }
 

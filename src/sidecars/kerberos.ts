@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { AirflowSidecarBindOptions } from './airflow-sidecar';
 import { AirflowConfig } from '../config/airflow-config';
+import { AirflowNames } from '../naming/airflow-names';
 import { AirflowPod } from '../pod/airflow-pod-recipe';
 import { cpuAndMemory } from '../pod/security';
 import { shortHash } from '../utils/hash';
@@ -82,7 +83,9 @@ class KerberosShared extends Construct {
 
   private constructor(scope: Construct, id: string, config: AirflowConfig, public readonly options: KerberosSidecarOptions) {
     super(scope, id);
-    this.krb5Config = new kplus.ConfigMap(this, 'Krb5Config', { data: { 'krb5.conf': options.krb5Conf } });
+    this.krb5Config = new kplus.ConfigMap(this, 'Krb5Config', {
+      metadata: AirflowNames.of(config).metadata(this, 'ConfigMap', 'kerberos', 'krb5'), data: { 'krb5.conf': options.krb5Conf },
+    });
     config.setOwned('kerberos', 'principal', options.principal, OWNER);
     config.setOwned('kerberos', 'keytab', KEYTAB, OWNER);
     config.setOwned('kerberos', 'ccache', CCACHE, OWNER);

@@ -7,7 +7,7 @@ import { embeddedPods, expectValidManifests, podSpecsOf } from '../support/manif
 import { container, one, podSpec, errorOf, deployInChart as deploy } from '../support/synth';
 
 function taskPod(manifests: any[]): any {
-  return parse(one(manifests, 'ConfigMap', 'podtemplate').data['pod_template_file.yaml']);
+  return parse(one(manifests, 'ConfigMap', 'pod-template').data['pod_template_file.yaml']);
 }
 
 describe('escape hatches of KubernetesExecutor task pods', () => {
@@ -108,7 +108,7 @@ describe('a deployment using most options', () => {
     const worker = manifests.find(m => m.kind === 'Deployment' && m.spec.template.metadata.labels['app.kubernetes.io/component'] === 'worker');
     expect(podSpec(worker).containers.map((c: any) => c.name)).toContain('kerberos');
     expect(taskPod(manifests).spec.priorityClassName).toBe('batch');
-    const ui = one(manifests, 'Deployment', version.isAirflow3 ? 'apiserver' : 'webserver');
+    const ui = one(manifests, 'Deployment', version.isAirflow3 ? 'api-server' : 'webserver');
     expect(podSpec(ui).containers.map((c: any) => c.name)).toContain('oauth-proxy');
     expect(podSpec(ui).affinity.podAntiAffinity).toBeDefined();
     expect(manifests.filter(m => m.kind === 'PodDisruptionBudget')).toHaveLength(5);

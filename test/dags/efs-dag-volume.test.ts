@@ -19,7 +19,7 @@ describe('EfsDagVolume', () => {
     expect(sc).toEqual({
       apiVersion: 'storage.k8s.io/v1',
       kind: 'StorageClass',
-      metadata: { name: sc.metadata.name },
+      metadata: { name: sc.metadata.name, labels: sc.metadata.labels },
       provisioner: 'efs.csi.aws.com',
       parameters: { provisioningMode: 'efs-ap', fileSystemId: FS, directoryPerms: '775', uid: '50000', gid: '0', basePath: '/airflow-dags' },
       reclaimPolicy: 'Retain',
@@ -68,7 +68,7 @@ describe('EfsDagVolume', () => {
       for (const m of binding.mounts!) p.containers[0].mount(m.path, m.volume, { readOnly: true });
     }
     const manifests = Testing.synth(chart);
-    const claimName = one(manifests, 'PersistentVolumeClaim', 'efs-claim').metadata.name;
+    const claimName = one(manifests, 'PersistentVolumeClaim', 'airflow-dags').metadata.name;
     for (const spec of [podSpec(one(manifests, 'Deployment')), podSpec(one(manifests, 'Pod'))]) {
       expect(containerNames(spec)).toEqual({ init: [], main: ['airflow'] });
       expect(spec.volumes).toEqual([{ name: 'dags', persistentVolumeClaim: { claimName, readOnly: true } }]);
@@ -113,7 +113,7 @@ describe('EfsDagVolume', () => {
 });
 
 describe.each([
-  ['Airflow 3', AirflowVersion.DEFAULT, ['dagprocessor', 'triggerer']],
+  ['Airflow 3', AirflowVersion.DEFAULT, ['dag-processor', 'triggerer']],
   ['Airflow 2', AirflowVersion.V2_11_0, ['scheduler', 'triggerer']],
 ] as const)('AirflowDeployment with EfsDagVolume on %s', (_, airflowVersion, readers) => {
   test('filled from S3 by one writer; every Airflow pod mounts the claim read-only without sync containers', () => {
@@ -127,8 +127,8 @@ describe.each([
     const manifests = Testing.synth(chart);
     expectValidManifests(manifests);
 
-    const claimName = one(manifests, 'PersistentVolumeClaim', 'dags-claim').metadata.name;
-    const writers = manifests.filter(m => m.kind === 'Deployment' && m.spec.template.metadata.labels['app.kubernetes.io/component'] === 'dags-writer');
+    const claimName = one(manifests, 'PersistentVolumeClaim', '-dags').metadata.name;
+    const writers = manifests.filter(m => m.kind === 'Deployment' && m.spec.template.metadata.labels['app.kubernetes.io/component'] === 'dag-writer');
     expect(writers).toHaveLength(1);
     const writer = podSpec(writers[0]);
     expect(dags.writer).toBeDefined();
@@ -139,7 +139,7 @@ describe.each([
     expect(writerSa.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': role });
 
     const readOnlyClaim = { name: 'dags', persistentVolumeClaim: { claimName, readOnly: true } };
-    const airflowPods = [...readers.map(name => podSpec(one(manifests, 'Deployment', `-${name}-`))), podTemplate(manifests).spec];
+    const airflowPods = [...readers.map(name => podSpec(one(manifests, 'Deployment', `airflow-${name}`))), podTemplate(manifests).spec];
     for (const spec of airflowPods) {
       expect(spec.volumes).toContainEqual(readOnlyClaim);
       const names = [...containerNames(spec).init, ...containerNames(spec).main];
@@ -160,6 +160,6 @@ describe.each([
     expectValidManifests(manifests, { external: { storageClasses: ['efs-sc'] } });
     expect(manifests.filter(m => m.kind === 'Deployment' && m.metadata.name.includes('writer'))).toEqual([]);
     expect(airflowCfg(manifests)['core.dags_folder']).toBe('/opt/airflow/dags');
-    expect(podTemplate(manifests).spec.volumes).toContainEqual({ name: 'dags', persistentVolumeClaim: { claimName: one(manifests, 'PersistentVolumeClaim', 'dags-claim').metadata.name, readOnly: true } });
+    expect(podTemplate(manifests).spec.volumes).toContainEqual({ name: 'dags', persistentVolumeClaim: { claimName: one(manifests, 'PersistentVolumeClaim', '-dags').metadata.name, readOnly: true } });
   });
 });

@@ -86,7 +86,7 @@ describe('PvcDagSource with a single writer (populatedBy)', () => {
     const manifests = Testing.synth(chart);
     const deployments = manifests.filter(m => m.kind === 'Deployment');
     expect(deployments).toHaveLength(3);
-    const writer = one(manifests, 'Deployment', 'dags-writer');
+    const writer = one(manifests, 'Deployment', 'dag-writer');
     expect(writer.spec.replicas).toBe(1);
     expect(writer.spec.strategy).toEqual({ type: 'Recreate' });
     const spec = podSpec(writer);
@@ -97,8 +97,8 @@ describe('PvcDagSource with a single writer (populatedBy)', () => {
     for (const name of ['s3-sync-init', 's3-sync']) {
       expect(container(spec, name).volumeMounts).toEqual([{ mountPath: '/dags', name: 'dags' }, { mountPath: '/tmp', name: 'dags-tmp' }]);
     }
-    expect(writer.spec.template.metadata.labels['app.kubernetes.io/component']).toBe('dags-writer');
-    const writerSa = one(manifests, 'ServiceAccount', 'writerserviceaccount');
+    expect(writer.spec.template.metadata.labels['app.kubernetes.io/component']).toBe('dag-writer');
+    const writerSa = one(manifests, 'ServiceAccount', 'dag-writer');
     expect(spec.serviceAccountName).toBe(writerSa.metadata.name);
     expect(writerSa.automountServiceAccountToken).toBe(false);
     expect(writerSa.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': role });
@@ -112,12 +112,12 @@ describe('PvcDagSource with a single writer (populatedBy)', () => {
 
   test('writerServiceAccount replaces the writer ServiceAccount', () => {
     const chart = testChart();
-    const writerServiceAccount = kplus.ServiceAccount.fromServiceAccountName(chart, 'Sa', 'dags-writer');
+    const writerServiceAccount = kplus.ServiceAccount.fromServiceAccountName(chart, 'Sa', 'dag-writer');
     const source = new PvcDagSource({ claim: kplus.PersistentVolumeClaim.fromClaimName(chart, 'Claim', 'airflow-dags'), populatedBy: s3(), writerServiceAccount });
     const pod = new kplus.Pod(chart, 'Pod', { containers: [{ image: 'x' }] });
     source.bind(pod, bindOptions(chart, pod, DagPodMode.TASK));
     const manifests = Testing.synth(chart);
-    expect(podSpec(one(manifests, 'Deployment', 'writer')).serviceAccountName).toBe('dags-writer');
+    expect(podSpec(one(manifests, 'Deployment', 'writer')).serviceAccountName).toBe('dag-writer');
     expect(manifests.filter(m => m.kind === 'ServiceAccount')).toEqual([]);
   });
 });
@@ -181,7 +181,7 @@ describe('PvcDagSource errors', () => {
 });
 
 describe.each([
-  ['Airflow 3', AirflowVersion.DEFAULT, ['dagprocessor', 'triggerer']],
+  ['Airflow 3', AirflowVersion.DEFAULT, ['dag-processor', 'triggerer']],
   ['Airflow 2', AirflowVersion.V2_11_0, ['scheduler', 'triggerer']],
 ] as const)('AirflowDeployment with PvcDagSource on %s', (_, airflowVersion, readers) => {
   test('a claim of the user: every reader mounts it read-only, the task pod template too', () => {
@@ -190,7 +190,7 @@ describe.each([
     const manifests = Testing.synth(chart);
     expectValidManifests(manifests, { external: { persistentVolumeClaims: ['airflow-dags'] } });
     for (const name of readers) {
-      const spec = podSpec(one(manifests, 'Deployment', `-${name}-`));
+      const spec = podSpec(one(manifests, 'Deployment', `airflow-${name}`));
       expect(spec.volumes).toContainEqual({ name: 'dags', persistentVolumeClaim: { claimName: 'airflow-dags', readOnly: true } });
     }
     const template = podTemplate(manifests);

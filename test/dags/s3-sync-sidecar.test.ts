@@ -387,7 +387,7 @@ describe('the S3 sync script (sh + fake aws)', () => {
 // ---------------------------------------------------------------------------------------------------------------
 
 describe.each([
-  ['Airflow 3', AirflowVersion.DEFAULT, ['dagprocessor', 'triggerer'], 'dag_processor.refresh_interval'],
+  ['Airflow 3', AirflowVersion.DEFAULT, ['dag-processor', 'triggerer'], 'dag_processor.refresh_interval'],
   ['Airflow 2', AirflowVersion.V2_11_0, ['scheduler', 'triggerer'], 'scheduler.dag_dir_list_interval'],
 ] as const)('AirflowDeployment with S3SyncSidecar on %s', (_, airflowVersion, parsers, refreshKey) => {
   const chart = testChart();
@@ -404,7 +404,7 @@ describe.each([
 
   test('components that read DAGs sync them with an init container and a sidecar, mounted read-only', () => {
     for (const name of parsers) {
-      const deployment = one(manifests, 'Deployment', `-${name}-`);
+      const deployment = one(manifests, 'Deployment', `airflow-${name}`);
       const spec = podSpec(deployment);
       expect(containerNames(spec).init).toContain('s3-sync-init');
       expect(containerNames(spec).main).toContain('s3-sync');
@@ -413,7 +413,7 @@ describe.each([
       const sa = manifests.find(m => m.kind === 'ServiceAccount' && m.metadata.name === spec.serviceAccountName);
       expect(sa.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': role });
     }
-    const ui = podSpec(one(manifests, 'Deployment', airflowVersion.isAirflow3 ? 'apiserver' : 'webserver'));
+    const ui = podSpec(one(manifests, 'Deployment', airflowVersion.isAirflow3 ? 'api-server' : 'webserver'));
     expect([...containerNames(ui).init, ...containerNames(ui).main].filter(n => n.startsWith('s3-sync'))).toEqual([]);
   });
 

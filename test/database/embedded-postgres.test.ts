@@ -22,8 +22,11 @@ describe('EmbeddedPostgres', () => {
     const pvc = one(manifests, 'PersistentVolumeClaim');
     expect(pvc.spec).toMatchObject({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '20Gi' } }, storageClassName: 'fast' });
     expect(spec.volumes.find((v: any) => v.name === 'data').persistentVolumeClaim.claimName).toBe(pvc.metadata.name);
-    expect(one(manifests, 'Service').spec.ports).toEqual([{ name: 'postgres', port: 5432, targetPort: 5432 }]);
-    expect(sts.spec.serviceName).toBe(db.service.name);
+    expect(manifests.find(m => m.kind === 'Service' && m.metadata.name === 'airflow-postgresql').spec.ports).toEqual([{ name: 'postgres', port: 5432, targetPort: 5432 }]);
+    // pods get stable DNS names from a headless Service; clients use the ClusterIP one (db.service).
+    expect(sts.spec.serviceName).toBe('airflow-postgresql-headless');
+    expect(manifests.find(m => m.kind === 'Service' && m.metadata.name === 'airflow-postgresql-headless').spec.clusterIP).toBe('None');
+    expect(db.service.name).toBe('airflow-postgresql');
     expect(checkPodSecurityRestricted(manifests)).toEqual([]);
   });
 

@@ -13,7 +13,7 @@ describe('AirflowMigrations', () => {
     expect(job.spec.template.spec.restartPolicy).toBe('Never');
     expect(podSpec(job).initContainers).toBeUndefined();
     expect(container(podSpec(job), 'migrate').args).toEqual(['airflow', 'db', 'migrate']);
-    expect(job.metadata.name).toMatch(/^test-migrations-c8[0-9a-f]{6}-[0-9a-f]{8}$|^test-migrations-[0-9a-f]{8}-c8[0-9a-f]{6}$/);
+    expect(job.metadata.name).toMatch(/^airflow-migrate-[0-9a-f]{8}$/);
   });
 
   test('fails on a negative backoffLimit', () => {

@@ -13,7 +13,7 @@ import {
 import { expectValidManifests } from '../support/manifests';
 import { airflowCfg, container, env, one, podSpec, synthDeployment, testChart } from '../support/synth';
 
-const PGBOUNCER = 'app.kubernetes.io/name';
+const PGBOUNCER = 'app.kubernetes.io/component';
 const pgbouncerDeployment = (manifests: any[]) => {
   const found = manifests.filter(m => m.kind === 'Deployment' && m.spec.template.metadata.labels[PGBOUNCER] === 'pgbouncer');
   expect(found).toHaveLength(1);
@@ -107,7 +107,7 @@ describe('PgBouncer in an AirflowDeployment (Airflow 3, embedded PostgreSQL)', (
   });
 
   test('the migrations Job bypasses PgBouncer: sql_alchemy_conn from the Secret wins over the _cmd in airflow.cfg', () => {
-    const migrate = container(podSpec(one(manifests, 'Job', 'migrations')), 'migrate');
+    const migrate = container(podSpec(one(manifests, 'Job', 'migrate')), 'migrate');
     expect(env(migrate, 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN').valueFrom.secretKeyRef).toEqual({ name: credentials, key: 'connection' });
     expect(airflow.pgbouncer!.directConnection).toEqual(airflow.embeddedDatabase!.connection);
   });
@@ -156,7 +156,7 @@ describe('PgBouncer on Airflow 2 with an external database and Celery', () => {
     expect(airflow.pgbouncer!.exporterContainer).toBeUndefined();
     const worker = manifests.find(m => ['Deployment', 'StatefulSet'].includes(m.kind) && m.spec.template.metadata.labels['app.kubernetes.io/component'] === 'worker');
     expect(env(container(podSpec(worker), 'worker'), 'AIRFLOW_DATABASE_UPSTREAM_URL').valueFrom.secretKeyRef).toEqual({ name: 'airflow-db', key: 'url' });
-    expect(env(container(podSpec(one(manifests, 'Job', 'migrations')), 'migrate'), 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN').valueFrom.secretKeyRef)
+    expect(env(container(podSpec(one(manifests, 'Job', 'migrate')), 'migrate'), 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN').valueFrom.secretKeyRef)
       .toEqual({ name: 'airflow-db', key: 'url' });
     expect(airflowCfg(manifests)['database.sql_alchemy_conn_cmd']).toContain(`'${airflow.pgbouncer!.service.name}:6543'`);
   });
@@ -369,14 +369,14 @@ describe('PgBouncer errors', () => {
 
 describe('AirflowMigrations.directConnection', () => {
   test('standalone: the migration container connects with the given URL; without it, with the recipe\'s', () => {
-    const chart = testChart();
-    const recipe = new AirflowPodRecipe({ config: new AirflowConfig(chart, 'Config') });
-    const secret = kplus.Secret.fromSecretName(chart, 'Db', 'db');
-    new AirflowMigrations(chart, 'Direct', { recipe, directConnection: { secret, key: 'direct' } });
-    new AirflowMigrations(chart, 'Plain', { recipe });
-    const manifests = Testing.synth(chart);
-    expect(env(container(podSpec(one(manifests, 'Job', 'direct')), 'migrate'), 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN').valueFrom.secretKeyRef)
-      .toEqual({ name: 'db', key: 'direct' });
-    expect(env(container(podSpec(one(manifests, 'Job', 'plain')), 'migrate'), 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN')).toBeUndefined();
+    const migrationsJob = (direct: boolean) => {
+      const chart = testChart();
+      const recipe = new AirflowPodRecipe({ config: new AirflowConfig(chart, 'Config') });
+      const secret = kplus.Secret.fromSecretName(chart, 'Db', 'db');
+      new AirflowMigrations(chart, 'Migrations', { recipe, directConnection: direct ? { secret, key: 'direct' } : undefined });
+      return container(podSpec(one(Testing.synth(chart), 'Job', 'migrate')), 'migrate');
+    };
+    expect(env(migrationsJob(true), 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN').valueFrom.secretKeyRef).toEqual({ name: 'db', key: 'direct' });
+    expect(env(migrationsJob(false), 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN')).toBeUndefined();
   });
 });

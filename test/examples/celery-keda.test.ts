@@ -63,7 +63,7 @@ describe('examples/celery-keda.ts', () => {
   });
 
   test('the triggerer scales on triggers and keeps one running', () => {
-    const triggerer = one(manifests, 'Deployment', '-triggerer-');
+    const triggerer = one(manifests, 'Deployment', '-triggerer');
     expect(triggerer.spec).not.toHaveProperty('replicas');
     expect(scaledObject(triggerer).spec).toMatchObject({
       minReplicaCount: 1, maxReplicaCount: 3, triggers: [{ metadata: { query: 'SELECT ceil(COUNT(*)::decimal / 1000) FROM trigger' } }],

@@ -34,7 +34,7 @@ describe('examples/eks-efs-s3.ts', () => {
 
   test('every Airflow pod that needs DAGs mounts the claim read-only and runs no sync container', () => {
     const airflowPods = [
-      ...manifests.filter(m => m.kind === 'Deployment' && m.spec.template.metadata.labels['app.kubernetes.io/instance'])
+      ...manifests.filter(m => m.kind === 'Deployment' && m.spec.template.metadata.labels['app.kubernetes.io/component'] !== 'dag-writer')
         .map(m => [m.spec.template.metadata.labels['app.kubernetes.io/component'], podSpec(m)]),
       ['task pod', podTemplate(manifests).spec],
     ] as Array<[string, any]>;

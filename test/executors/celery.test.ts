@@ -4,7 +4,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { describe, expect, test } from 'vitest';
 import { AirflowDeployment, AirflowExecutor, AirflowVersion, CeleryBroker, WorkerWorkloadKind } from '../../src';
 import { expectValidManifests } from '../support/manifests';
-import { airflowCfg, container, env, podSpec, synthDeployment, testChart } from '../support/synth';
+import { airflowCfg, container, env, one, podSpec, synthDeployment, testChart } from '../support/synth';
 
 const workers = (manifests: any[]) => manifests.filter(m => ['Deployment', 'StatefulSet'].includes(m.kind)
   && m.spec.template.metadata.labels['app.kubernetes.io/component'] === 'worker');
@@ -16,7 +16,7 @@ describe('CeleryExecutor', () => {
     const cfg = airflowCfg(manifests);
     expect(cfg['core.executor']).toBe('CeleryExecutor');
     expect(cfg['celery.celery_config_options']).toBe('airflow_celery_config.CELERY_CONFIG');
-    const redis = manifests.find(m => m.kind === 'StatefulSet' && m.spec.template.metadata.labels['app.kubernetes.io/component'] === 'celery-broker');
+    const redis = manifests.find(m => m.kind === 'StatefulSet' && m.spec.template.metadata.labels['app.kubernetes.io/component'] === 'redis');
     const redisContainer = container(podSpec(redis), 'redis');
     expect(redisContainer.args).toEqual(['--requirepass', '$(REDIS_PASSWORD)', '--appendonly', 'no', '--dir', '/data']);
     expect(env(redisContainer, 'REDIS_PASSWORD').valueFrom.secretKeyRef.key).toBe('password');
@@ -29,8 +29,8 @@ describe('CeleryExecutor', () => {
       expect(env(c, 'AIRFLOW__CELERY__BROKER_URL')?.valueFrom?.secretKeyRef?.key, c.name).toBe('broker-url');
     }
     // no KubernetesExecutor: no pod template, no pod launcher, no API token for the scheduler.
-    expect(manifests.filter(m => m.kind === 'Role').map(m => m.metadata.name)).toEqual([expect.stringContaining('secretgenerator')]);
-    expect(podSpec(manifests.find(m => m.kind === 'Deployment' && m.metadata.name.includes('-scheduler-'))).automountServiceAccountToken).toBe(false);
+    expect(manifests.filter(m => m.kind === 'Role').map(m => m.metadata.name)).toEqual([expect.stringContaining('secret-generator')]);
+    expect(podSpec(manifests.find(m => m.kind === 'Deployment' && m.metadata.name.includes('-scheduler'))).automountServiceAccountToken).toBe(false);
   });
 
   test('a worker: queues, warm shutdown, grace period, concurrency, liveness ping, log port, PDB, headless Service', () => {
@@ -51,7 +51,7 @@ describe('CeleryExecutor', () => {
     const pdb = manifests.find(m => m.kind === 'PodDisruptionBudget');
     expect(pdb.spec.maxUnavailable).toBe(1);
     expect(pdb.spec.selector.matchLabels['airflow.cdk8s.io/worker-pool']).toBe('default');
-    const service = manifests.find(m => m.kind === 'Service' && m.spec.clusterIP === 'None');
+    const service = one(manifests, 'Service', 'airflow-worker');
     expect(service.spec.ports).toEqual([{ name: 'worker-logs', port: 8793, targetPort: 8793 }]);
   });
 
@@ -118,7 +118,7 @@ describe('CeleryExecutor', () => {
     expect(cfg['kubernetes_executor.delete_worker_pods']).toBe('False');
     expect(workers(manifests)).toHaveLength(1);
     expect(manifests.filter(m => m.kind === 'ConfigMap' && m.data['pod_template_file.yaml'])).toHaveLength(1);
-    expect(podSpec(manifests.find(m => m.kind === 'Deployment' && m.metadata.name.includes('-scheduler-'))).automountServiceAccountToken).toBe(true);
+    expect(podSpec(manifests.find(m => m.kind === 'Deployment' && m.metadata.name.includes('-scheduler'))).automountServiceAccountToken).toBe(true);
   });
 
   test('CeleryKubernetesExecutor on Airflow 2 with its queue', () => {
@@ -166,7 +166,7 @@ describe('embedded Redis with the user\'s password', () => {
     expectValidManifests(manifests, { external: { secrets: ['my-redis'] } });
     const generated = manifests.find(m => m.metadata.annotations?.['airflow.cdk8s.io/generates-secret-keys']).metadata.annotations['airflow.cdk8s.io/generates-secret-keys'];
     expect(generated).not.toContain('broker-url');
-    const redis = manifests.find(m => m.kind === 'StatefulSet' && m.spec.template.metadata.labels['app.kubernetes.io/component'] === 'celery-broker');
+    const redis = manifests.find(m => m.kind === 'StatefulSet' && m.spec.template.metadata.labels['app.kubernetes.io/component'] === 'redis');
     expect(env(container(podSpec(redis), 'redis'), 'REDIS_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'my-redis', key: 'pw' });
     const worker = container(podSpec(workers(manifests)[0]), 'worker');
     expect(env(worker, 'AIRFLOW_CELERY_BROKER_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'my-redis', key: 'pw' });
@@ -177,7 +177,7 @@ describe('embedded Redis with the user\'s password', () => {
     const url = execFileSync('python3', ['-c', runAsAirflow, command.replace(/^python /, 'python3 ')], {
       env: { ...process.env, AIRFLOW_CELERY_BROKER_PASSWORD: 'p@ss/w:rd' }, encoding: 'utf-8',
     }).trim();
-    const service = manifests.find(m => m.kind === 'Service' && m.metadata.name.includes('broker'));
+    const service = manifests.find(m => m.kind === 'Service' && m.metadata.name === 'airflow-redis');
     expect(url).toBe(`redis://:p%40ss%2Fw%3Ard@${service.metadata.name}:6379/0`);
     const overridden = testChart();
     new AirflowDeployment(overridden, 'A', {

@@ -5,7 +5,7 @@ import { AirflowDeployment, AirflowExecutor, AirflowWarnings } from '../../src';
 import { expectValidManifests } from '../support/manifests';
 import { container, env, one, podSpec, synthDeployment, testChart } from '../support/synth';
 
-const flowerOf = (manifests: any[]) => one(manifests, 'Deployment', '-flower-');
+const flowerOf = (manifests: any[]) => one(manifests, 'Deployment', '-flower');
 
 describe('Flower', () => {
   test('a Deployment running airflow celery flower on 5555 behind a Service, TCP probes, small resources', () => {
@@ -47,7 +47,7 @@ describe('Flower', () => {
     const others = manifests.filter(m => m !== flowerOf(manifests) && ['Deployment', 'StatefulSet', 'Job'].includes(m.kind));
     expect(JSON.stringify(others)).not.toContain('FLOWER_BASIC_AUTH');
     expect(JSON.stringify(manifests.filter(m => m.kind === 'ConfigMap'))).not.toContain('flower-auth');
-    expect(one(manifests, 'Service', '-flower-').spec.type).toBe('NodePort');
+    expect(one(manifests, 'Service', '-flower').spec.type).toBe('NodePort');
     expect(AirflowWarnings.of(chart).messages.filter(m => m.includes('flower'))).toEqual([]);
   });
 

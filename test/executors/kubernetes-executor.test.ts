@@ -14,7 +14,7 @@ function synthExecutor(options: KubernetesExecutorOptions = {}, image?: string) 
   const scheduler = new AirflowScheduler(chart, 'Scheduler', { recipe, automountServiceAccountToken: true });
   executor.grantLaunch(scheduler);
   const manifests = Testing.synth(chart);
-  const template = parse(one(manifests, 'ConfigMap', 'podtemplate').data['pod_template_file.yaml']);
+  const template = parse(one(manifests, 'ConfigMap', 'pod-template').data['pod_template_file.yaml']);
   return { chart, config, executor, manifests, template };
 }
 
@@ -29,7 +29,7 @@ describe('KubernetesExecutorConfig', () => {
     expect(template.spec.containers.map((c: any) => c.name)).toEqual(['base']);
     expect(template.spec.containers[0].args).toBeUndefined();
     expect(template.spec.initContainers).toBeUndefined();
-    expect(template.metadata.labels).toMatchObject({ 'app.kubernetes.io/component': 'worker', 'app.kubernetes.io/name': 'airflow' });
+    expect(template.metadata.labels).toMatchObject({ 'app.kubernetes.io/component': 'task', 'app.kubernetes.io/name': 'airflow' });
     expect(env(template.spec.containers[0], 'AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE').valueFrom.fieldRef.fieldPath).toBe('metadata.namespace');
     expect(embeddedPods(manifests)).toHaveLength(1);
     expectValidManifests(manifests);
@@ -77,7 +77,7 @@ describe('KubernetesExecutorConfig', () => {
     const sa = kplus.ServiceAccount.fromServiceAccountName(chart, 'Sa', 'tasks');
     const executor = new KubernetesExecutorConfig(chart, 'Executor', { recipe, serviceAccount: sa });
     expect(executor.serviceAccount).toBe(sa);
-    const template = parse(one(Testing.synth(chart), 'ConfigMap', 'podtemplate').data['pod_template_file.yaml']);
+    const template = parse(one(Testing.synth(chart), 'ConfigMap', 'pod-template').data['pod_template_file.yaml']);
     expect(template.spec.serviceAccountName).toBe('tasks');
     expect(Testing.synth(chart).filter(m => m.kind === 'ServiceAccount')).toEqual([]);
   });

@@ -286,7 +286,7 @@ describe('triggerer autoscaling', () => {
       triggerer: { autoscaling: WorkerAutoscaling.keda({ maxReplicas: 3 }) },
     });
     expectValidManifests(manifests);
-    const triggerer = one(manifests, 'Deployment', '-triggerer-');
+    const triggerer = one(manifests, 'Deployment', '-triggerer');
     expect(triggerer.spec).not.toHaveProperty('replicas');
     const scaled = scaledObjectOf(manifests, triggerer);
     expect(scaled.metadata.name).toBe(airflow.triggererScaledObject!.name);
@@ -302,7 +302,7 @@ describe('triggerer autoscaling', () => {
     const af3 = synthDeployment({ settings: { 'triggerer.capacity': '500' }, triggerer: { autoscaling: WorkerAutoscaling.keda({ minReplicas: 0 }) } }).manifests;
     expectValidManifests(af3);
     expect(one(af3, 'ScaledObject').spec).toMatchObject({ minReplicaCount: 0, triggers: [{ metadata: { query: 'SELECT ceil(COUNT(*)::decimal / 500) FROM trigger' } }] });
-    expect(one(af3, 'TriggerAuthentication').metadata.name).toContain('kedaauthentication');
+    expect(one(af3, 'TriggerAuthentication').metadata.name).toBe('airflow-keda');
 
     const af2 = synthDeployment({
       airflowVersion: AirflowVersion.V2_11_0, settings: { 'triggerer.default_capacity': '250' }, triggerer: { autoscaling: WorkerAutoscaling.keda() },

@@ -23,7 +23,7 @@ describe('AirflowIngress', () => {
       },
     }));
     const ingress = one(manifests, 'Ingress');
-    const service = one(manifests, 'Service', 'apiserver');
+    const service = one(manifests, 'Service', 'api-server');
     expect(ingress.metadata.annotations).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt' });
     expect(ingress.spec).toEqual({
       ingressClassName: 'nginx',
@@ -37,7 +37,7 @@ describe('AirflowIngress', () => {
     expect(cfg['api.base_url']).toBe('https://airflow.example.com/airflow');
     expect(cfg['core.execution_api_server_url']).toBe(`http://${service.metadata.name}:8080/airflow/execution/`);
     expect(cfg['fab.enable_proxy_fix']).toBe('True');
-    expect(probePaths(one(manifests, 'Deployment', 'apiserver'), 'api-server')).toEqual(['/airflow/api/v2/version', '/airflow/api/v2/version', '/airflow/api/v2/version']);
+    expect(probePaths(one(manifests, 'Deployment', 'api-server'), 'api-server')).toEqual(['/airflow/api/v2/version', '/airflow/api/v2/version', '/airflow/api/v2/version']);
     expect(airflow.webUi.pathPrefix).toBe('/airflow');
     expect(airflow.webUi.ingress?.baseUrl).toBe('https://airflow.example.com/airflow');
     expectValidManifests(manifests, { external: { secrets: ['airflow-tls'] } });
@@ -62,8 +62,8 @@ describe('AirflowIngress', () => {
     expect(ingress.spec.rules).toEqual([{ http: { paths: [expect.objectContaining({ path: '/', pathType: 'Prefix' })] } }]);
     const cfg = airflowCfg(manifests);
     expect(cfg['api.base_url']).toBeUndefined();
-    expect(cfg['core.execution_api_server_url']).toMatch(/^http:\/\/test-airflow-apiserver-service-[0-9a-f]+:8080\/execution\/$/);
-    expect(probePaths(one(manifests, 'Deployment', 'apiserver'), 'api-server')).toEqual(['/api/v2/version', '/api/v2/version', '/api/v2/version']);
+    expect(cfg['core.execution_api_server_url']).toBe('http://airflow-api-server:8080/execution/');
+    expect(probePaths(one(manifests, 'Deployment', 'api-server'), 'api-server')).toEqual(['/api/v2/version', '/api/v2/version', '/api/v2/version']);
     expectValidManifests(manifests);
   });
 

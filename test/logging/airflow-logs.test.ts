@@ -6,6 +6,7 @@ import { describe, expect, test, vi } from 'vitest';
 import { airflowContainers, airflowPods, containerNames, podsOf, serviceAccountAnnotations, volume } from './helpers';
 import {
   AirflowConfig, AirflowDeployment, AirflowDeploymentProps, AirflowExecutor, AirflowLogs, AirflowLogsKind, AirflowPodRecipe, AirflowScheduler,
+  AirflowTriggerer,
   AirflowVersion, DagPodMode, GcsCredentials, S3Credentials, WorkerWorkloadKind,
 } from '../../src';
 import { sourceMessages } from '../support/error-messages';
@@ -43,7 +44,7 @@ describe.each([AF3, AF2])('AirflowLogs.local() (the default) on Airflow $version
   test('every Airflow pod, task pods and the migrations Job included, writes logs to an emptyDir named logs', () => {
     expect(airflow.recipe.logs.kind).toBe(AirflowLogsKind.LOCAL);
     const pods = airflowPods(manifests);
-    expect(pods.map(p => p.component).sort()).toEqual(['api-server', 'dag-processor', 'migrations', 'scheduler', 'task', 'triggerer', 'worker']
+    expect(pods.map(p => p.component).sort()).toEqual(['api-server', 'dag-processor', 'migrate', 'scheduler', 'task', 'triggerer', 'worker']
       .map(c => c === 'api-server' && !version.isAirflow3 ? 'webserver' : c).sort());
     for (const pod of pods) {
       expect(volume(pod.spec, 'logs'), pod.name).toEqual({ name: 'logs', emptyDir: {} });
@@ -71,7 +72,7 @@ describe.each([AF3, AF2])('AirflowLogs.local() (the default) on Airflow $version
     expect(cfg['core.hostname_callable']).toBe('airflow.utils.net.get_host_ip_address');
     const triggerer = one(manifests, 'Deployment', 'triggerer');
     expect(container(podSpec(triggerer), 'triggerer').ports).toEqual([{ containerPort: 8794, name: 'triggerer-logs' }]);
-    const service = one(manifests, 'Service', 'triggerer-logservice');
+    const service = one(manifests, 'Service', 'triggerer');
     expect(service.spec.clusterIP).toBe('None');
     expect(service.spec.ports).toEqual([{ name: 'triggerer-logs', port: 8794, targetPort: 8794 }]);
     expect(Object.entries(service.spec.selector).every(([k, v]) => triggerer.spec.template.metadata.labels[k] === v)).toBe(true);
@@ -93,12 +94,12 @@ describe('AirflowLogs.local() settings and groomer', () => {
     const { manifests } = deploy({
       executor: AirflowExecutor.celery({ pools: [{ name: 'light' }, { name: 'heavy', workloadKind: WorkerWorkloadKind.STATEFUL_SET }] }),
     });
-    const heavy = one(manifests, 'StatefulSet', 'celery-heavy');
+    const heavy = one(manifests, 'StatefulSet', 'worker-heavy');
     expect(containerNames(podSpec(heavy)).main).toEqual(['worker', 'log-groomer']);
     expect(heavy.spec.volumeClaimTemplates.map((t: any) => t.metadata.name)).toEqual(['logs']);
     expect(podSpec(heavy).volumes.map((v: any) => v.name)).not.toContain('logs');
     expect(container(podSpec(heavy), 'log-groomer').volumeMounts).toEqual([{ mountPath: '/opt/airflow/logs', name: 'logs' }]);
-    expect(containerNames(podSpec(one(manifests, 'Deployment', 'celery-light'))).main).toEqual(['worker']);
+    expect(containerNames(podSpec(one(manifests, 'Deployment', 'worker-light'))).main).toEqual(['worker']);
   });
 
   test.each([AF3, AF2])('groomer enabled on Airflow $version: the scheduler, dag-processor, triggerer and workers; not the UI, Jobs or task pods', (version) => {
@@ -152,11 +153,11 @@ describe.each([AF3, AF2])('AirflowLogs.persistentVolume() on Airflow $version', 
       logs: AirflowLogs.persistentVolume({ storageClassName: 'efs' }),
     }, { external: { storageClasses: ['efs'] } });
     expect(airflow.recipe.logs.kind).toBe(AirflowLogsKind.PERSISTENT_VOLUME);
-    const claim = one(manifests, 'PersistentVolumeClaim', 'logs-claim');
+    const claim = one(manifests, 'PersistentVolumeClaim', '-logs');
     expect(claim.spec).toEqual({ accessModes: ['ReadWriteMany'], resources: { requests: { storage: '100Gi' } }, storageClassName: 'efs', volumeMode: 'Filesystem' });
     const pods = airflowPods(manifests);
     expect(pods.map(p => p.component)).toContain('task');
-    expect(pods.map(p => p.component)).toContain('migrations');
+    expect(pods.map(p => p.component)).toContain('migrate');
     for (const pod of pods) {
       expect(volume(pod.spec, 'logs'), pod.name).toEqual({ name: 'logs', persistentVolumeClaim: { claimName: claim.metadata.name, readOnly: false } });
       for (const c of airflowContainers(pod.spec)) expect(c.volumeMounts, `${pod.name}/${c.name}`).toContainEqual({ mountPath: '/opt/airflow/logs', name: 'logs' });
@@ -173,7 +174,7 @@ describe('AirflowLogs.persistentVolume() with your claim', () => {
     new AirflowDeployment(chart, 'Airflow', { logs: AirflowLogs.persistentVolume({ claim, groomer: { enabled: false } }) });
     const manifests = Testing.synth(chart);
     expectValidManifests(manifests);
-    expect(manifests.filter(m => m.kind === 'PersistentVolumeClaim').map(m => m.metadata.name)).not.toContain(expect.stringContaining('logs-claim'));
+    expect(manifests.filter(m => m.kind === 'PersistentVolumeClaim').map(m => m.metadata.name)).not.toContain(expect.stringContaining('-logs'));
     for (const pod of airflowPods(manifests)) {
       expect(volume(pod.spec, 'logs').persistentVolumeClaim.claimName).toBe(claim.name);
       expect(containerNames(pod.spec).main).not.toContain('log-groomer');
@@ -191,7 +192,7 @@ describe('AirflowLogs.persistentVolume() with your claim', () => {
     const chart = testChart();
     const recipe = new AirflowPodRecipe({ config: new AirflowConfig(chart, 'Config'), logs: AirflowLogs.persistentVolume() });
     new AirflowScheduler(chart, 'Scheduler', { recipe });
-    new AirflowScheduler(chart, 'Scheduler2', { recipe });
+    new AirflowTriggerer(chart, 'Triggerer', { recipe });
     const manifests = Testing.synth(chart);
     expect(manifests.filter(m => m.kind === 'PersistentVolumeClaim')).toHaveLength(1);
     expect(chart.node.tryFindChild('Logs')?.node.tryFindChild('Claim')).toBeDefined();
@@ -226,7 +227,7 @@ describe.each([AF3, AF2])('AirflowLogs.s3() on Airflow $version', (version) => {
         expect(containerNames(pod.spec).main).not.toContain('log-groomer');
       }
     }
-    const migrations = podsOf(manifests, 'migrations')[0];
+    const migrations = podsOf(manifests, 'migrate')[0];
     expect(serviceAccountAnnotations(manifests, migrations.spec)['eks.amazonaws.com/role-arn']).toBeUndefined();
     expect(env(container(migrations.spec, 'migrate'), CONN)).toBeUndefined();
     // the connection is no secret, but no ConfigMap carries it either.
@@ -265,7 +266,7 @@ describe.each([AF3, AF2])('AirflowLogs.s3() on Airflow $version', (version) => {
         }
       }
     }
-    expect(env(container(podsOf(manifests, 'migrations')[0].spec, 'migrate'), 'AWS_ACCESS_KEY_ID')).toBeUndefined();
+    expect(env(container(podsOf(manifests, 'migrate')[0].spec, 'migrate'), 'AWS_ACCESS_KEY_ID')).toBeUndefined();
   });
 
   test('the whole connection from your Secret', () => {
@@ -295,9 +296,9 @@ describe('AirflowLogs.s3() with groomer and StatefulSet workers', () => {
     });
     const executor = () => AirflowExecutor.celery({ pools: [{ name: 'heavy', workloadKind: WorkerWorkloadKind.STATEFUL_SET }] });
     const byDefault = deploy({ executor: executor(), logs: logs() });
-    expect(containerNames(podSpec(one(byDefault.manifests, 'StatefulSet', 'celery-heavy'))).main).toEqual(['worker']);
+    expect(containerNames(podSpec(one(byDefault.manifests, 'StatefulSet', 'worker-heavy'))).main).toEqual(['worker']);
     const enabled = deploy({ executor: executor(), logs: logs(true) });
-    expect(containerNames(podSpec(one(enabled.manifests, 'StatefulSet', 'celery-heavy'))).main).toEqual(['worker', 'log-groomer']);
+    expect(containerNames(podSpec(one(enabled.manifests, 'StatefulSet', 'worker-heavy'))).main).toEqual(['worker', 'log-groomer']);
     expect(containerNames(podSpec(one(enabled.manifests, 'Deployment', 'scheduler'))).main).toEqual(['scheduler', 'log-groomer']);
   });
 
@@ -340,7 +341,7 @@ describe.each([AF3, AF2])('AirflowLogs.gcs() on Airflow $version', (version) => 
         }
       }
     }
-    expect(serviceAccountAnnotations(manifests, podsOf(manifests, 'migrations')[0].spec)['iam.gke.io/gcp-service-account']).toBeUndefined();
+    expect(serviceAccountAnnotations(manifests, podsOf(manifests, 'migrate')[0].spec)['iam.gke.io/gcp-service-account']).toBeUndefined();
   });
 
   test('a key file from a Secret, mounted read-only (0440) where logs are read or written, named by the connection', () => {
@@ -366,7 +367,7 @@ describe.each([AF3, AF2])('AirflowLogs.gcs() on Airflow $version', (version) => 
         }
       }
     }
-    const migrations = podsOf(manifests, 'migrations')[0].spec;
+    const migrations = podsOf(manifests, 'migrate')[0].spec;
     expect(volume(migrations, 'remote-logs-key')).toBeUndefined();
   });
 });

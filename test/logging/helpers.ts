@@ -9,13 +9,13 @@ export interface AirflowPodInfo {
   readonly object: any;
 }
 
-/** Every pod running the Airflow image: workloads and Jobs labelled `app.kubernetes.io/name: airflow`, and task pods. */
+/** Every pod running Airflow code (a container mounts `airflow.cfg`): workloads, Jobs, and task pods. */
 export function airflowPods(manifests: any[]): AirflowPodInfo[] {
   const pods: AirflowPodInfo[] = [];
   for (const m of manifests) {
     if (!['Deployment', 'StatefulSet', 'Job'].includes(m.kind)) continue;
     const labels = m.spec.template.metadata?.labels ?? {};
-    if (labels['app.kubernetes.io/name'] !== 'airflow') continue;
+    if (airflowContainers(m.spec.template.spec).length === 0) continue;
     pods.push({ name: m.metadata.name, kind: m.kind, component: labels['app.kubernetes.io/component'], spec: m.spec.template.spec, object: m });
   }
   for (const { where, pod } of embeddedPods(manifests)) {

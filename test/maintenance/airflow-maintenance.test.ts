@@ -18,7 +18,7 @@ describe.each([AirflowVersion.V3_2_2, AirflowVersion.V2_11_0])('maintenance on A
   });
 
   test('the jobs get the deployment config, its database connection and Fernet key from Secrets', () => {
-    for (const [cronJob, name] of [[one(manifests, 'CronJob', 'databasecleanup'), 'db-cleanup'], [one(manifests, 'CronJob', 'podcleanup'), 'pod-cleanup']]) {
+    for (const [cronJob, name] of [[one(manifests, 'CronJob', 'db-cleanup'), 'db-cleanup'], [one(manifests, 'CronJob', 'pod-cleanup'), 'pod-cleanup']]) {
       const c = container(jobPodSpec(cronJob), name);
       expect(env(c, 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN').valueFrom.secretKeyRef).toBeDefined();
       expect(env(c, 'AIRFLOW__CORE__FERNET_KEY').valueFrom.secretKeyRef).toBeDefined();

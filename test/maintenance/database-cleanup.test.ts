@@ -81,7 +81,7 @@ describe('DatabaseCleanup', () => {
     expect(c.imagePullPolicy).toBe('IfNotPresent');
     expect(spec.initContainers).toBeUndefined();
     expect(spec.automountServiceAccountToken).toBe(false);
-    const serviceAccount = one(manifests, 'ServiceAccount', 'databasecleanup');
+    const serviceAccount = one(manifests, 'ServiceAccount', 'db-cleanup');
     expect(spec.serviceAccountName).toBe(serviceAccount.metadata.name);
     expect(serviceAccount.automountServiceAccountToken).toBe(false);
     expect(manifests.filter(m => m.kind === 'Role' || m.kind === 'RoleBinding')).toEqual([]);

@@ -38,7 +38,7 @@ describe('PodCleanup', () => {
   test('its own ServiceAccount with a token, and a Role with exactly pods list and delete', () => {
     const manifests = synthCleanup();
     const spec = one(manifests, 'CronJob').spec.jobTemplate.spec.template.spec;
-    const serviceAccount = one(manifests, 'ServiceAccount', 'podcleanup');
+    const serviceAccount = one(manifests, 'ServiceAccount', 'pod-cleanup');
     expect(spec.serviceAccountName).toBe(serviceAccount.metadata.name);
     expect(spec.automountServiceAccountToken).toBe(true);
     const role = one(manifests, 'Role');

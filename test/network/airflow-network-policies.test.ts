@@ -12,7 +12,7 @@ const INSTANCE = 'app.kubernetes.io/instance';
 const COMPONENT = 'app.kubernetes.io/component';
 const API = ['10.0.0.1/32'];
 const DNS = 'kube-dns UDP/53,TCP/53';
-const DB = 'metadata-database TCP/5432';
+const DB = 'postgresql TCP/5432';
 const KUBE_API = '10.0.0.1/32 TCP/443,TCP/6443';
 
 const policies = (manifests: any[]) => manifests.filter(m => m.kind === 'NetworkPolicy');
@@ -84,22 +84,22 @@ describe('NetworkPolicies on Airflow 3 with the KubernetesExecutor', () => {
     expect(deny.spec).toEqual({ podSelector: { matchLabels: { [INSTANCE]: expect.any(String) } }, policyTypes: ['Ingress', 'Egress'] });
     expectEveryPodIsolated(manifests);
     expect(airflow.networkPolicies!.components).toEqual([
-      'metadata-database', 'migrations', 'api-server', 'scheduler', 'triggerer', 'dag-processor', 'secret-generator', 'worker',
+      'postgresql', 'migrate', 'api-server', 'scheduler', 'triggerer', 'dag-processor', 'secret-generator', 'task',
     ]);
   });
 
   test('exactly the flows Airflow needs', () => {
     expect(flows(manifests, 'api-server')).toEqual({
-      ingress: ['namespace TCP/8080', 'worker TCP/8080'],
-      egress: [DNS, DB, KUBE_API, 'worker TCP/8793', 'triggerer TCP/8794'],
+      ingress: ['namespace TCP/8080', 'task TCP/8080'],
+      egress: [DNS, DB, KUBE_API, 'task TCP/8793', 'triggerer TCP/8794'],
     });
     expect(flows(manifests, 'scheduler')).toEqual({ ingress: [], egress: [DNS, DB, KUBE_API] });
     expect(flows(manifests, 'triggerer')).toEqual({ ingress: ['api-server TCP/8794'], egress: [DNS, DB] });
     expect(flows(manifests, 'dag-processor')).toEqual({ ingress: [], egress: [DNS, DB] });
-    expect(flows(manifests, 'migrations')).toEqual({ ingress: [], egress: [DNS, DB] });
+    expect(flows(manifests, 'migrate')).toEqual({ ingress: [], egress: [DNS, DB] });
     // task pods: the Execution API, the database; the UI reads their logs.
-    expect(flows(manifests, 'worker')).toEqual({ ingress: ['api-server TCP/8793'], egress: [DNS, DB, 'api-server TCP/8080'] });
-    expect(flows(manifests, 'metadata-database')).toEqual({ ingress: ['airflow TCP/5432'], egress: [DNS] });
+    expect(flows(manifests, 'task')).toEqual({ ingress: ['api-server TCP/8793'], egress: [DNS, DB, 'api-server TCP/8080'] });
+    expect(flows(manifests, 'postgresql')).toEqual({ ingress: ['airflow TCP/5432'], egress: [DNS] });
     expect(flows(manifests, 'secret-generator')).toEqual({ ingress: [], egress: [DNS, KUBE_API] });
   });
 
@@ -107,14 +107,14 @@ describe('NetworkPolicies on Airflow 3 with the KubernetesExecutor', () => {
     for (const component of ['triggerer', 'dag-processor', 'scheduler']) {
       expect(flows(manifests, component).egress.some(e => e.startsWith('api-server'))).toBe(false);
     }
-    expect(flows(manifests, 'api-server').ingress.filter(i => !i.startsWith('namespace'))).toEqual(['worker TCP/8080']);
+    expect(flows(manifests, 'api-server').ingress.filter(i => !i.startsWith('namespace'))).toEqual(['task TCP/8080']);
   });
 
   test('the task pod policy selects the pod template the scheduler launches pods from', () => {
-    const worker = policyOf(manifests, 'worker');
+    const task = policyOf(manifests, 'task');
     const template = podSpecsOf(manifests).find(p => p.where.includes('pod_template_file.yaml'))!;
-    expect(selects(worker.spec.podSelector, template.metadata.labels)).toBe(true);
-    expect(worker.spec.podSelector.matchLabels).toEqual({ [INSTANCE]: template.metadata.labels[INSTANCE], [COMPONENT]: 'worker' });
+    expect(selects(task.spec.podSelector, template.metadata.labels)).toBe(true);
+    expect(task.spec.podSelector.matchLabels).toEqual({ [INSTANCE]: template.metadata.labels[INSTANCE], [COMPONENT]: 'task' });
   });
 
   test('byte-identical run to run', () => {
@@ -133,9 +133,9 @@ describe('NetworkPolicies on Airflow 2 with the KubernetesExecutor', () => {
   test('the webserver reads logs and the Kubernetes API; task pods have no Execution API to call', () => {
     expect(flows(manifests, 'webserver')).toEqual({
       ingress: ['namespace TCP/8080'],
-      egress: [DNS, DB, KUBE_API, 'worker TCP/8793', 'triggerer TCP/8794'],
+      egress: [DNS, DB, KUBE_API, 'task TCP/8793', 'triggerer TCP/8794'],
     });
-    expect(flows(manifests, 'worker')).toEqual({ ingress: ['webserver TCP/8793'], egress: [DNS, DB] });
+    expect(flows(manifests, 'task')).toEqual({ ingress: ['webserver TCP/8793'], egress: [DNS, DB] });
     expect(policies(manifests).some(p => p.spec.podSelector.matchLabels?.[COMPONENT] === 'dag-processor')).toBe(false);
   });
 });
@@ -150,15 +150,15 @@ describe.each([AirflowVersion.V3_2_2, AirflowVersion.V2_11_0])('NetworkPolicies 
   });
 
   test('the scheduler, workers and Flower reach the embedded Redis, nobody else', () => {
-    expect(flows(manifests, 'celery-broker')).toEqual({ ingress: ['scheduler|worker|flower TCP/6379'], egress: [DNS] });
-    expect(flows(manifests, 'scheduler').egress).toEqual([DNS, DB, 'celery-broker TCP/6379']);
-    expect(flows(manifests, 'flower')).toEqual({ ingress: ['namespace TCP/5555'], egress: [DNS, DB, 'celery-broker TCP/6379'] });
+    expect(flows(manifests, 'redis')).toEqual({ ingress: ['scheduler|worker|flower TCP/6379'], egress: [DNS] });
+    expect(flows(manifests, 'scheduler').egress).toEqual([DNS, DB, 'redis TCP/6379']);
+    expect(flows(manifests, 'flower')).toEqual({ ingress: ['namespace TCP/5555'], egress: [DNS, DB, 'redis TCP/6379'] });
     expect(flows(manifests, 'worker')).toEqual({
       ingress: [`${web} TCP/8793`],
-      egress: [DNS, DB, 'celery-broker TCP/6379', ...(airflowVersion.isAirflow3 ? [`${web} TCP/8080`] : [])],
+      egress: [DNS, DB, 'redis TCP/6379', ...(airflowVersion.isAirflow3 ? [`${web} TCP/8080`] : [])],
     });
     for (const component of [web, 'triggerer']) {
-      expect(flows(manifests, component).egress.some(e => e.startsWith('celery-broker'))).toBe(false);
+      expect(flows(manifests, component).egress.some(e => e.startsWith('redis'))).toBe(false);
     }
   });
 
@@ -186,7 +186,7 @@ describe('NetworkPolicies with external services and user rules', () => {
     expectValidManifests(manifests, { external: { secrets: ['airflow-conns'] } });
     expectEveryPodIsolated(manifests);
     // nothing uses the Kubernetes API: no secret generator, no KubernetesExecutor, so no kubernetesApiCidrs needed.
-    expect(airflow.networkPolicies!.components).toEqual(['worker', 'migrations', 'api-server', 'scheduler', 'triggerer', 'dag-processor']);
+    expect(airflow.networkPolicies!.components).toEqual(['worker', 'migrate', 'api-server', 'scheduler', 'triggerer', 'dag-processor']);
     const externalDb = '10.0.5.0/24|2001:db8::/64 TCP/5432';
     expect(flows(manifests, 'scheduler').egress).toEqual([DNS, externalDb, '10.0.6.10/32 TCP/6380']);
     expect(flows(manifests, 'worker').egress).toEqual([DNS, externalDb, '10.0.6.10/32 TCP/6380', 'api-server TCP/8080']);
@@ -206,8 +206,8 @@ describe('NetworkPolicies with external services and user rules', () => {
         kubernetesApiCidrs: API,
         extraEgress: [
           { cidrs: ['169.254.20.10/32'], ports: [53], protocol: kplus.NetworkProtocol.UDP },
-          { cidrs: ['140.82.112.0/20'], ports: [443, 22], components: ['dags-writer'] },
-          { cidrs: ['0.0.0.0/0'], ports: [443], components: ['worker', 'triggerer'] },
+          { cidrs: ['140.82.112.0/20'], ports: [443, 22], components: ['dag-writer'] },
+          { cidrs: ['0.0.0.0/0'], ports: [443], components: ['task', 'triggerer'] },
         ],
       },
     });
@@ -215,12 +215,12 @@ describe('NetworkPolicies with external services and user rules', () => {
     expectValidManifests(manifests);
     expectEveryPodIsolated(manifests);
     const nodeLocalDns = '169.254.20.10/32 UDP/53';
-    expect(flows(manifests, 'dags-writer')).toEqual({ ingress: [], egress: [DNS, '140.82.112.0/20 TCP/443,TCP/22'] });
-    expect(flows(manifests, 'worker').egress).toEqual([DNS, DB, 'api-server TCP/8080', nodeLocalDns, '0.0.0.0/0 TCP/443']);
+    expect(flows(manifests, 'dag-writer')).toEqual({ ingress: [], egress: [DNS, '140.82.112.0/20 TCP/443,TCP/22'] });
+    expect(flows(manifests, 'task').egress).toEqual([DNS, DB, 'api-server TCP/8080', nodeLocalDns, '0.0.0.0/0 TCP/443']);
     expect(flows(manifests, 'triggerer').egress).toEqual([DNS, DB, nodeLocalDns, '0.0.0.0/0 TCP/443']);
     expect(flows(manifests, 'scheduler').egress).toEqual([DNS, DB, KUBE_API, nodeLocalDns]);
     // not Airflow pods: only when named.
-    expect(flows(manifests, 'metadata-database').egress).toEqual([DNS]);
+    expect(flows(manifests, 'postgresql').egress).toEqual([DNS]);
     expect(flows(manifests, 'secret-generator').egress).toEqual([DNS, KUBE_API]);
   });
 
@@ -240,28 +240,28 @@ describe('NetworkPolicies with external services and user rules', () => {
     expect(flows(manifests, 'flower').ingress).toEqual([`${peers} TCP/5555`]);
 
     const closed = synth({}, { kubernetesApiCidrs: API, uiIngressFrom: [] }).manifests;
-    expect(flows(closed, 'api-server').ingress).toEqual(['worker TCP/8080']);
+    expect(flows(closed, 'api-server').ingress).toEqual(['task TCP/8080']);
   });
 
   test.each([AirflowVersion.V3_2_2, AirflowVersion.V2_11_0])('StatsD metrics on Airflow %s: every Airflow pod sends, Prometheus scrapes', (airflowVersion) => {
     const { manifests } = synth({ airflowVersion, metrics: AirflowMetrics.statsd() });
     expectValidManifests(manifests);
     expectEveryPodIsolated(manifests);
-    expect(flows(manifests, 'metrics')).toEqual({ ingress: ['airflow UDP/9125', 'cluster TCP/9102'], egress: [DNS] });
-    const exporter = policyOf(manifests, 'metrics').spec.ingress[1].from;
+    expect(flows(manifests, 'statsd')).toEqual({ ingress: ['airflow UDP/9125', 'cluster TCP/9102'], egress: [DNS] });
+    const exporter = policyOf(manifests, 'statsd').spec.ingress[1].from;
     expect(exporter).toEqual([{ namespaceSelector: {} }]);
     const web = airflowVersion.isAirflow3 ? 'api-server' : 'webserver';
-    for (const component of ['scheduler', 'triggerer', 'worker', 'migrations', web]) {
-      expect(flows(manifests, component).egress).toContain('metrics UDP/9125');
+    for (const component of ['scheduler', 'triggerer', 'task', 'migrate', web]) {
+      expect(flows(manifests, component).egress).toContain('statsd UDP/9125');
     }
-    expect(flows(manifests, 'secret-generator').egress).not.toContain('metrics UDP/9125');
+    expect(flows(manifests, 'secret-generator').egress).not.toContain('statsd UDP/9125');
 
     const scrapedByPrometheus = synth({ airflowVersion, metrics: AirflowMetrics.statsd() }, {
       kubernetesApiCidrs: API, metricsScrapeFrom: [NetworkPeer.podsInNamespace('monitoring', { 'app.kubernetes.io/name': 'prometheus' })],
     }).manifests;
-    expect(flows(scrapedByPrometheus, 'metrics').ingress).toEqual(['airflow UDP/9125', 'ns:monitoring/{"app.kubernetes.io/name":"prometheus"} TCP/9102']);
+    expect(flows(scrapedByPrometheus, 'statsd').ingress).toEqual(['airflow UDP/9125', 'ns:monitoring/{"app.kubernetes.io/name":"prometheus"} TCP/9102']);
     const notScraped = synth({ airflowVersion, metrics: AirflowMetrics.statsd() }, { kubernetesApiCidrs: API, metricsScrapeFrom: [] }).manifests;
-    expect(flows(notScraped, 'metrics').ingress).toEqual(['airflow UDP/9125']);
+    expect(flows(notScraped, 'statsd').ingress).toEqual(['airflow UDP/9125']);
   });
 
   test('egress to pods in other namespaces, e.g. an OpenTelemetry collector', () => {
@@ -276,7 +276,7 @@ describe('NetworkPolicies with external services and user rules', () => {
   test('KEDA reaches the embedded database from its own namespace', () => {
     const { manifests } = synth({ executor: AirflowExecutor.celery({ pools: [{ name: 'default', autoscaling: WorkerAutoscaling.keda() }] }) });
     expectValidManifests(manifests);
-    expect(flows(manifests, 'metadata-database').ingress).toEqual(['airflow TCP/5432', 'keda-operator TCP/5432']);
+    expect(flows(manifests, 'postgresql').ingress).toEqual(['airflow TCP/5432', 'keda-operator TCP/5432']);
   });
 
   test('maintenance jobs: the database cleanup reaches the database, the pod cleanup also the Kubernetes API', () => {
@@ -289,7 +289,7 @@ describe('NetworkPolicies with external services and user rules', () => {
 
   test('task pods with an API token get the Kubernetes API too', () => {
     const { manifests } = synth({ executor: AirflowExecutor.kubernetes({ automountServiceAccountToken: true }) });
-    expect(flows(manifests, 'worker').egress).toEqual([DNS, DB, KUBE_API, 'api-server TCP/8080']);
+    expect(flows(manifests, 'task').egress).toEqual([DNS, DB, KUBE_API, 'api-server TCP/8080']);
   });
 
   test('off by default', () => {
@@ -308,7 +308,7 @@ describe('NetworkPolicies with external services and user rules', () => {
     expect(net.policyFor('flower')).toBeUndefined();
     const manifests = Testing.synth(chart);
     expect(flows(manifests, 'scheduler').egress).toEqual([DNS, DB, KUBE_API]);
-    const extra = policies(manifests).find(p => p.metadata.name.includes('network-extra'));
+    const extra = policies(manifests).find(p => p.metadata.name === 'airflow-extra');
     expect(extra.spec.egress).toHaveLength(1);
     expect(extra.spec.ingress).toBeUndefined();
   });
@@ -322,18 +322,18 @@ describe.each([AirflowVersion.V3_2_2, AirflowVersion.V2_11_0])('NetworkPolicies 
   test('validates, isolates every pod, PgBouncer included', () => {
     expectValidManifests(manifests);
     expectEveryPodIsolated(manifests);
-    expect(airflow.networkPolicies!.components.slice(0, 3)).toEqual(['metadata-database', 'pgbouncer', 'migrations']);
+    expect(airflow.networkPolicies!.components.slice(0, 3)).toEqual(['postgresql', 'pgbouncer', 'migrate']);
   });
 
   test('Airflow pods reach PgBouncer, only PgBouncer and the migrations Job reach the database', () => {
     expect(flows(manifests, 'pgbouncer')).toEqual({ ingress: ['airflow TCP/6543', 'cluster TCP/9127'], egress: [DNS, DB] });
-    expect(flows(manifests, 'metadata-database')).toEqual({ ingress: ['pgbouncer|migrations TCP/5432'], egress: [DNS] });
-    expect(flows(manifests, 'migrations')).toEqual({ ingress: [], egress: [DNS, DB] });
+    expect(flows(manifests, 'postgresql')).toEqual({ ingress: ['pgbouncer|migrate TCP/5432'], egress: [DNS] });
+    expect(flows(manifests, 'migrate')).toEqual({ ingress: [], egress: [DNS, DB] });
     expect(flows(manifests, 'scheduler').egress).toEqual([DNS, PGB, KUBE_API]);
     expect(flows(manifests, 'triggerer').egress).toEqual([DNS, PGB]);
-    expect(flows(manifests, web).egress).toEqual([DNS, PGB, KUBE_API, 'worker TCP/8793', 'triggerer TCP/8794']);
-    expect(flows(manifests, 'worker').egress).toEqual([DNS, PGB, ...(airflowVersion.isAirflow3 ? ['api-server TCP/8080'] : [])]);
-    for (const component of airflow.networkPolicies!.components.filter(c => !['pgbouncer', 'migrations'].includes(c))) {
+    expect(flows(manifests, web).egress).toEqual([DNS, PGB, KUBE_API, 'task TCP/8793', 'triggerer TCP/8794']);
+    expect(flows(manifests, 'task').egress).toEqual([DNS, PGB, ...(airflowVersion.isAirflow3 ? ['api-server TCP/8080'] : [])]);
+    for (const component of airflow.networkPolicies!.components.filter(c => !['pgbouncer', 'migrate'].includes(c))) {
       expect(flows(manifests, component).egress, component).not.toContain(DB);
     }
   });
@@ -353,21 +353,21 @@ describe.each([AirflowVersion.V3_2_2, AirflowVersion.V2_11_0])('NetworkPolicies 
     expectEveryPodIsolated(external);
     const externalDb = '10.0.5.0/24 TCP/5432';
     expect(flows(external, 'pgbouncer')).toEqual({ ingress: ['airflow TCP/6543'], egress: [DNS, externalDb] });
-    expect(flows(external, 'migrations').egress).toEqual([DNS, externalDb]);
+    expect(flows(external, 'migrate').egress).toEqual([DNS, externalDb]);
     expect(flows(external, 'scheduler').egress).toEqual([DNS, PGB, KUBE_API]);
 
     const named = synth({ airflowVersion, database, pgbouncer: { metricsExporter: false } }, {
       kubernetesApiCidrs: API, databaseEgress: [{ cidrs: ['10.0.5.0/24'], ports: [5432], components: ['pgbouncer'] }],
     }).manifests;
     expect(flows(named, 'pgbouncer')).toEqual({ ingress: ['airflow TCP/6543'], egress: [DNS, externalDb] });
-    expect(flows(named, 'migrations').egress).toEqual([DNS]);
+    expect(flows(named, 'migrate').egress).toEqual([DNS]);
   });
 });
 
 test('NetworkPolicies with PgBouncer and KEDA: KEDA still reaches the embedded database itself', () => {
   const { manifests } = synth({ pgbouncer: {}, executor: AirflowExecutor.celery({ pools: [{ name: 'default', autoscaling: WorkerAutoscaling.keda() }] }) });
   expectValidManifests(manifests);
-  expect(flows(manifests, 'metadata-database').ingress).toEqual(['pgbouncer|migrations TCP/5432', 'keda-operator TCP/5432']);
+  expect(flows(manifests, 'postgresql').ingress).toEqual(['pgbouncer|migrate TCP/5432', 'keda-operator TCP/5432']);
 });
 
 describe('NetworkPolicies errors', () => {
@@ -416,7 +416,7 @@ describe('NetworkPolicies errors', () => {
   test('an egress rule naming a component the deployment does not have', () => {
     throws({ networkPolicies: { kubernetesApiCidrs: API, extraEgress: [{ cidrs: ['10.0.0.0/8'], ports: [443], components: ['workers'] }] } },
       "'networkPolicies.extraEgress[0].components' names 'workers', which is no component of this deployment: use some of "
-      + 'metadata-database, migrations, api-server, scheduler, triggerer, dag-processor, secret-generator, worker');
+      + 'postgresql, migrate, api-server, scheduler, triggerer, dag-processor, secret-generator, task');
   });
 
   test('databaseEgress: required with an external database, refused with the embedded one', () => {

@@ -12,9 +12,9 @@ import { airflowCfg, container, one, podSpec, synthDeployment, testChart } from 
 
 vi.spyOn(console, 'warn').mockImplementation(() => undefined);
 
-const exporterOf = (manifests: any[]) => one(manifests, 'Deployment', '-metrics-');
+const exporterOf = (manifests: any[]) => one(manifests, 'Deployment', '-statsd');
 const withAlerts = () => AirflowMetrics.statsd({ serviceMonitor: true, alerts: true });
-const mappingsOf = (manifests: any[]) => YAML.parse(one(manifests, 'ConfigMap', '-metrics-mappings-').data['mappings.yml']);
+const mappingsOf = (manifests: any[]) => YAML.parse(one(manifests, 'ConfigMap', '-statsd').data['mappings.yml']);
 
 describe('AirflowStatsd: the exporter', () => {
   test('one non-root statsd-exporter pod, probes on /metrics :9102, small resources, mappings mounted read-only', () => {
@@ -59,7 +59,7 @@ describe('AirflowStatsd: the exporter', () => {
     ]);
     const podLabels = exporterOf(manifests).spec.template.metadata.labels;
     for (const [key, value] of Object.entries(service.spec.selector)) expect(podLabels[key]).toBe(value);
-    expect(service.metadata.labels['app.kubernetes.io/name']).toBe('statsd-exporter');
+    expect(service.metadata.labels['app.kubernetes.io/component']).toBe('statsd');
   });
 
   test('no exporter, no ServiceMonitor, no [metrics] settings by default', () => {

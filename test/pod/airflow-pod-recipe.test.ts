@@ -1,7 +1,7 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { describe, expect, test } from 'vitest';
-import { AirflowConfig, AirflowPodRecipe, AirflowScheduler, AirflowTriggerer, AirflowVersion, DagPodMode, DagSourceBindOptions, IDagSource } from '../../src';
+import { AirflowConfig, AirflowDagProcessor, AirflowPodRecipe, AirflowScheduler, AirflowTriggerer, AirflowVersion, DagPodMode, DagSourceBindOptions, IDagSource } from '../../src';
 import { container, one, podSpec, testChart } from '../support/synth';
 
 /** A DAG source that records how it was bound and mounts an emptyDir. */
@@ -46,7 +46,7 @@ describe('AirflowPodRecipe', () => {
     const chart = testChart();
     const recipe = new AirflowPodRecipe({ config: new AirflowConfig(chart, 'Config'), dagSource: new RecordingSource(n => `/dags/${n}`) });
     new AirflowTriggerer(chart, 'T1', { recipe });
-    expect(() => new AirflowTriggerer(chart, 'T2', { recipe }))
+    expect(() => new AirflowDagProcessor(chart, 'T2', { recipe }))
       .toThrow("DAG source gave '/dags/2' as the DAG folder of one pod and '/dags/1' of another: a DAG source must give every pod the same folder");
   });
 

@@ -41,7 +41,7 @@ describe('AirflowSidecar.syncPermissions', () => {
       settings: { 'core.auth_manager': 'airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager' },
       apiServer: { sidecars: [AirflowSidecar.syncPermissions()] },
     }));
-    const sync = container(podSpec(one(manifests, 'Deployment', 'apiserver')), 'sync-perm');
+    const sync = container(podSpec(one(manifests, 'Deployment', 'api-server')), 'sync-perm');
     expect(sync.args[2]).toContain('sleep 600;');
     expectValidManifests(manifests);
   });

@@ -16,7 +16,7 @@ export function bindOptions(
 
 /** The KubernetesExecutor pod template inside its ConfigMap. */
 export function podTemplate(manifests: any[]): any {
-  return parse(one(manifests, 'ConfigMap', 'podtemplate').data['pod_template_file.yaml']);
+  return parse(one(manifests, 'ConfigMap', 'pod-template').data['pod_template_file.yaml']);
 }
 
 /** Names of init containers and containers of a pod spec. */

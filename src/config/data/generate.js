@@ -148,7 +148,7 @@ function write(outFile, constName, input, compact) {
   const { data } = input;
   const sha = crypto.createHash('sha256').update(input.text).digest('hex');
   const providers = Object.entries(data.generatedFrom?.providers ?? {})
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, p]) => `${name} ${p.version}`);
   const lines = [
     '// GENERATED FILE, DO NOT EDIT.',

@@ -9,7 +9,7 @@ describe('update-rules: the rule mirror of the API server\'s update validation',
     if (c.field) {
       expect(check.errors.map(e => e.field), describeUpdate(check)).toEqual([c.field]);
       // every rule names the Kubernetes function it mirrors
-      expect(check.errors[0].rule).toMatch(/^pkg\/(apis|registry)\/[a-z/]+(\.go)? [A-Za-z.]+/);
+      expect(check.errors[0].rule).toMatch(/^(pkg|plugin)\/[a-z/]+(\.go)? [A-Za-z.]+/);
       expect(() => expectSafeUpdate([c.before], [c.after])).toThrow(c.field);
     } else {
       expect(describeUpdate(check)).toBe('');
@@ -82,6 +82,21 @@ describe('update-rules: the rule mirror of the API server\'s update validation',
 
   test('reads the secret generator\'s annotation the library writes', () => {
     expect(GENERATES_SECRETS_ANNOTATION).toBe(LIBRARY_ANNOTATION);
+  });
+
+  test('a claim grows only when its StorageClass (when in the manifests) allows volume expansion', () => {
+    const sc = (allowVolumeExpansion?: boolean) => ({
+      apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'efs' }, provisioner: 'efs.csi.aws.com', ...(allowVolumeExpansion === undefined ? {} : { allowVolumeExpansion }),
+    });
+    const claim = (storage: string, storageClassName?: string) => ({
+      apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'c' }, spec: { storageClassName, resources: { requests: { storage } } },
+    });
+    expect(checkUpdate([sc(true), claim('1Gi', 'efs')], [sc(true), claim('2Gi', 'efs')]).errors).toEqual([]);
+    const refused = checkUpdate([sc(), claim('1Gi', 'efs')], [sc(), claim('2Gi', 'efs')]).errors;
+    expect(refused.map(e => e.message)).toEqual([expect.stringContaining('the storageclass that provisions the pvc must support resize')]);
+    expect(refused[0].rule).toContain('PersistentVolumeClaimResize');
+    // a cluster's StorageClass the mirror cannot see: allowed (the server is the judge there)
+    expect(checkUpdate([claim('1Gi', 'gp3')], [claim('2Gi', 'gp3')]).errors).toEqual([]);
   });
 
   test('compares storage quantities in bytes', () => {

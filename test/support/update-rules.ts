@@ -90,7 +90,8 @@ function same(a: unknown, b: unknown): boolean {
   return isDeepStrictEqual(clone(a), clone(b));
 }
 
-type Rule = (before: any, after: any, ref: ObjectRef) => UpdateViolation[];
+/** A rule: the refusals for one object, given its old and new form and every object of the new output. */
+type Rule = (before: any, after: any, ref: ObjectRef, afterAll: any[]) => UpdateViolation[];
 
 function immutable(ref: ObjectRef, rule: string, field: string, before: unknown, after: unknown, message = 'field is immutable'): UpdateViolation[] {
   return same(before, after) ? [] : [{ object: ref, field, message: `${field}: ${message}`, rule }];
@@ -197,8 +198,13 @@ export function quantityBytes(q: string | number | undefined): number | undefine
  * never shrink) and `volumeName` set once. The mirror assumes the claim is bound (as on a real cluster after the
  * first apply); an unbound (Pending) claim refuses a storage change too. A claim that had no `storageClassName` and
  * gets one is refused when the cluster's default StorageClass was already written into it.
+ *
+ * Growing a claim also passes the PersistentVolumeClaimResize admission plugin (on by default;
+ * plugin/pkg/admission/storage/persistentvolume/resize admission.go Validate, allowResize): only a bound claim whose
+ * StorageClass has `allowVolumeExpansion: true`. The mirror checks that when the StorageClass is in the manifests;
+ * a cluster's own StorageClass it cannot see.
  */
-const pvcRule: Rule = (before, after, ref) => {
+const pvcRule: Rule = (before, after, ref, afterAll) => {
   const b = clone(before.spec ?? {});
   const a = clone(after.spec ?? {});
   const errors: UpdateViolation[] = [];
@@ -206,6 +212,18 @@ const pvcRule: Rule = (before, after, ref) => {
   const newSize = quantityBytes(a.resources?.requests?.storage);
   if (oldSize !== undefined && newSize !== undefined && newSize < oldSize) {
     errors.push({ object: ref, field: 'spec.resources.requests.storage', message: 'spec.resources.requests.storage: Forbidden: field can not be less than previous value', rule: PVC_RULE });
+  }
+  if (oldSize !== undefined && newSize !== undefined && newSize > oldSize) {
+    const className = a.storageClassName;
+    const storageClass = afterAll.find(o => o?.kind === 'StorageClass' && o.metadata?.name === className);
+    if (storageClass && storageClass.allowVolumeExpansion !== true) {
+      errors.push({
+        object: ref,
+        field: 'spec.resources.requests.storage',
+        message: `Forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize (StorageClass ${className} has no allowVolumeExpansion: true)`,
+        rule: 'plugin/pkg/admission/storage/persistentvolume/resize PersistentVolumeClaimResize.Validate',
+      });
+    }
   }
   if (a.resources?.requests && b.resources?.requests) a.resources.requests.storage = b.resources.requests.storage;
   if (!b.volumeName) b.volumeName = a.volumeName;
@@ -324,7 +342,7 @@ export function checkUpdate(before: any[], after: any[]): UpdateCheck {
     if (!prev) continue;
     const ref = refOf(next);
     const rule = UPDATE_RULES[`${ref.group}/${ref.kind}`];
-    if (rule) errors.push(...rule(prev, next, ref));
+    if (rule) errors.push(...rule(prev, next, ref, after));
   }
   const pruned = [...beforeByKey.entries()].filter(([k]) => !afterByKey.has(k)).map(([, o]) => refOf(o));
   const added = [...afterByKey.entries()].filter(([k]) => !beforeByKey.has(k)).map(([, o]) => refOf(o));

@@ -29,6 +29,17 @@ if [ -x "$apiserver" ] && [ -x "$etcd" ] && "$apiserver" --version >/dev/null 2>
 fi
 
 command -v go >/dev/null || { echo "SKIP: no Go toolchain on PATH (needed to build kube-apiserver and etcd)"; exit 1; }
+# one build at a time (two worktrees or runs may start it together); the second waits, then finds the binaries.
+if command -v flock >/dev/null; then
+  exec 9>"$CACHE/kube-apiserver-build.lock"
+  flock 9
+  if [ -x "$apiserver" ] && [ -x "$etcd" ]; then
+    ln -sf "$(basename "$apiserver")" "$BIN/kube-apiserver"
+    ln -sf "$(basename "$etcd")" "$BIN/etcd"
+    echo "built by a concurrent run: $("$apiserver" --version)"
+    exit 0
+  fi
+fi
 echo "$(go version); building kube-apiserver $KUBE_VERSION and etcd $ETCD_VERSION into $BIN"
 
 export GOCACHE="$CACHE/go/build"

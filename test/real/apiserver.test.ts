@@ -43,6 +43,8 @@ describeWith(['kube-apiserver'], 'the real API server', () => {
     expect(version.body.gitVersion).toMatch(/^v1\.33\./);
     const namespace = uniqueNamespace('probe');
     await client.createNamespace(namespace);
+    // no controller manager creates the `default` ServiceAccount, which the ServiceAccount admission plugin needs
+    await client.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } }, { namespace });
     const res = await client.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'root' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } }, { namespace, dryRun: true });
     expect(res.status).toBe(403);
     expect(describeFailure(res)).toMatch(/violates PodSecurity "restricted:latest"/);
@@ -82,7 +84,7 @@ describeWith(['kube-apiserver'], 'the real API server', () => {
     const main = deployment.spec.template.spec.containers[0];
     main.securityContext = { ...main.securityContext, privileged: true, allowPrivilegeEscalation: true };
     const warned = await client.apply(deployment, { namespace, dryRun: true });
-    expect(warned.status).toBe(200);
+    expect(describeFailure(warned)).toMatch(/^20[01] OK/);
     expect(warned.warnings.join('\n')).toMatch(/would violate PodSecurity "restricted:latest": .*privileged/);
 
     const [{ pod }] = embeddedPods(manifests);
@@ -90,26 +92,30 @@ describeWith(['kube-apiserver'], 'the real API server', () => {
     privileged.metadata = { ...(privileged.metadata ?? {}), name: 'privileged' };
     privileged.spec.serviceAccountName = undefined;
     privileged.spec.automountServiceAccountToken = false;
-    privileged.spec.containers[0].securityContext = { ...privileged.spec.containers[0].securityContext, privileged: true };
+    // privileged needs allowPrivilegeEscalation (ValidateSecurityContext refuses the pair with `false`)
+    const base = privileged.spec.containers[0];
+    base.securityContext = { ...base.securityContext, privileged: true, allowPrivilegeEscalation: true };
     await client.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } }, { namespace });
     const refused = await client.create(privileged, { namespace, dryRun: true });
-    expect(refused.status).toBe(403);
-    expect(describeFailure(refused)).toMatch(/violates PodSecurity "restricted:latest": privileged/);
+    expect(describeFailure(refused)).toMatch(/^403 Forbidden: .*violates PodSecurity "restricted:latest": .*privileged/);
   });
 
   test('oracle can fail: an unknown field and a CRD schema violation are refused', async () => {
     const namespace = uniqueNamespace('schema');
     await client.createNamespace(namespace);
-    const unknown = await client.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: {}, dataa: {} }, { namespace, dryRun: true });
-    expect(unknown.status).toBe(400);
-    expect(describeFailure(unknown)).toMatch(/unknown field "dataa"/);
+    const typo = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: {}, dataa: {} };
+    // server-side apply refuses a field outside the schema while building the typed patch (a 500, as of 1.33)
+    const applied = await client.apply(typo, { namespace, dryRun: true });
+    expect(describeFailure(applied)).toMatch(/^500 .*\.dataa: field not declared in schema/);
+    const created = await client.create(typo, { namespace, dryRun: true });
+    expect(describeFailure(created)).toMatch(/^400 BadRequest: .*unknown field "dataa"/);
     const scaled = await client.apply({
       apiVersion: 'keda.sh/v1alpha1',
       kind: 'ScaledObject',
       metadata: { name: 'x' },
-      spec: { scaleTargetRef: { name: 'worker' }, minReplicaCount: 'one', triggers: [] },
+      spec: { scaleTargetRef: { name: 'worker' }, minReplicaCount: -1, triggers: [] },
     }, { namespace, dryRun: true });
-    expect(scaled.status).toBe(422);
+    expect(describeFailure(scaled)).toMatch(/^422/);
     expect(describeFailure(scaled)).toMatch(/minReplicaCount/);
   });
 });

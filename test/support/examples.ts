@@ -20,9 +20,17 @@ const EXAMPLE_CHARTS: Array<[string, (scope: any, id: string) => Chart]> = [
 
 /**
  * The manifests of every example in examples/, synthesized as test/examples/*.test.ts do; examples/readme.ts (a
- * script, not a chart class) is run as users run it, writing YAML into a temp folder, and read back.
+ * script, not a chart class) is run as users run it, writing YAML into a temp folder, and read back. Synthesized
+ * once per test file (an ES module runs once); callers must not modify the result.
  */
 export async function exampleManifests(): Promise<Array<{ name: string; manifests: any[] }>> {
+  cached ??= synthExamples();
+  return cached;
+}
+
+let cached: Promise<Array<{ name: string; manifests: any[] }>> | undefined;
+
+async function synthExamples(): Promise<Array<{ name: string; manifests: any[] }>> {
   const out = EXAMPLE_CHARTS.map(([name, make]) => ({ name, manifests: Testing.synth(make(Testing.app(), name)) }));
   const outdir = mkdtempSync(join(tmpdir(), 'cdk8s-airflow-readme-'));
   const previous = process.env.CDK8S_OUTDIR;

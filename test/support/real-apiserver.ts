@@ -139,6 +139,7 @@ export async function startRealApiserver(options: { crdDir?: string } = {}): Pro
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     '--service-cluster-ip-range=10.96.0.0/16',
     // PodSecurity, ServiceAccount, NamespaceLifecycle, LimitRanger, ResourceQuota, ... are on by default.
+    '--allow-privileged=true', // as clusters run it (kubeadm, EKS, GKE): Pod Security, not this flag, refuses privileged pods
     '--enable-priority-and-fairness=false',
     '--profiling=false',
     '--v=0',
@@ -325,8 +326,9 @@ export class KubeClient {
   }
 }
 
-/** The API server's message for a failed response. */
+/** The API server's message for a failed response (`201 OK: Kind name` for a success). */
 export function describeFailure(res: KubeResponse): string {
+  if (res.status >= 200 && res.status < 300) return `${res.status} OK: ${res.body?.kind ?? ''} ${res.body?.metadata?.name ?? ''}`.trim();
   if (typeof res.body === 'object' && res.body?.message) return `${res.status} ${res.body.reason ?? ''}: ${res.body.message}`;
   return `${res.status}: ${String(res.body).slice(0, 500)}`;
 }

@@ -113,7 +113,7 @@ export const UPDATE_RULE_CASES: UpdateRuleCase[] = [
     name: 'StatefulSet: replicas, template, updateStrategy, minReadySeconds change (mutable)',
     before: statefulSet(),
     after: (() => {
-      const s = statefulSet({ replicas: 2, updateStrategy: { type: 'OnDelete' }, minReadySeconds: 5 });
+      const s = statefulSet({ replicas: 2, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } }, minReadySeconds: 5 });
       s.spec.template.spec.containers[0].image = 'registry.example/app:2.0';
       return s;
     })(),

@@ -1,5 +1,5 @@
 import { describe, expect, test, vi } from 'vitest';
-import { DAY2_PAIRS, KNOWN_DAY2_FAILURES, synthPair } from './day2-pairs';
+import { DAY2_PAIRS, KNOWN_DAY2_FAILURES, STORAGE_GROWN_PAIR, synthPair } from './day2-pairs';
 import { checkUpdate, describeUpdate } from './update-rules';
 
 describe('day-2 pairs judged by the rule mirror', () => {
@@ -20,5 +20,13 @@ describe('day-2 pairs judged by the rule mirror', () => {
     } else {
       expect(describeUpdate(check)).toBe('');
     }
+  });
+
+  test('growing the embedded PostgreSQL storage passes the mirror (a bound claim, the cluster\'s StorageClass unseen)', () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { before, after } = synthPair(STORAGE_GROWN_PAIR);
+    const claims = (m: any[]) => m.filter(o => o.kind === 'PersistentVolumeClaim').map(o => o.spec.resources.requests.storage);
+    expect([claims(before), claims(after)]).toEqual([['8Gi'], ['20Gi']]);
+    expect(describeUpdate(checkUpdate(before, after))).toBe('');
   });
 });

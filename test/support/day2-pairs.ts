@@ -1,5 +1,6 @@
+import { Size } from 'cdk8s';
 import { synthDeployment } from './synth';
-import { AirflowDeploymentProps, AirflowExecutor, AirflowLogs, AirflowMetrics, AirflowVersion } from '../../src';
+import { AirflowDeploymentProps, AirflowExecutor, AirflowLogs, AirflowMetrics, AirflowVersion, DagSource, GitSyncSidecar, MetadataDatabase } from '../../src';
 
 /**
  * Day-2 pairs: the output of a deployment, then of the same deployment with one change, as an operator applies them
@@ -25,7 +26,33 @@ export const DAY2_PAIRS: Day2Pair[] = [
   { name: 'metrics enabled', before: {}, after: { metrics: AirflowMetrics.statsd() } },
   { name: 'logs local -> persistent volume', before: { logs: AirflowLogs.local() }, after: { logs: AirflowLogs.persistentVolume() } },
   { name: 'scheduler replicas changed', before: { scheduler: { replicas: 1 } }, after: { scheduler: { replicas: 2 } } },
+  { name: 'executor switched (Kubernetes -> Celery)', before: { executor: AirflowExecutor.kubernetes() }, after: { executor: celery(['default']) } },
+  {
+    name: 'DAGs from git instead of the image',
+    before: { dagSource: DagSource.fromImage() },
+    after: { dagSource: new GitSyncSidecar({ repo: 'https://github.com/org/dags.git' }) },
+  },
+  { name: 'ingress enabled', before: {}, after: { ingress: { host: 'airflow.example.com' } } },
+  { name: 'maintenance enabled', before: {}, after: { maintenance: { databaseCleanup: {} } } },
+  {
+    name: 'embedded PostgreSQL image upgraded',
+    before: { database: MetadataDatabase.embeddedPostgres({ image: 'postgres:17.4' }) },
+    after: { database: MetadataDatabase.embeddedPostgres({ image: 'postgres:17.5' }) },
+  },
 ];
+
+/**
+ * A pair whose verdict depends on the cluster, so it is judged by the rule mirror only: growing the embedded
+ * PostgreSQL's claim is allowed for a bound claim whose StorageClass has `allowVolumeExpansion: true`
+ * (ValidatePersistentVolumeClaimUpdate, PersistentVolumeClaimResize admission); the library leaves the StorageClass
+ * to the cluster's default. The test API server has no PV controller, so there the claim stays Pending and any
+ * change of its requests is refused.
+ */
+export const STORAGE_GROWN_PAIR: Day2Pair = {
+  name: 'embedded PostgreSQL storage grown (8Gi -> 20Gi)',
+  before: { database: MetadataDatabase.embeddedPostgres({ storage: Size.gibibytes(8) }) },
+  after: { database: MetadataDatabase.embeddedPostgres({ storage: Size.gibibytes(20) }) },
+};
 
 /** The manifests of both sides of a pair (each synthesized in its own app, chart `test`, namespace `airflow`). */
 export function synthPair(pair: Day2Pair): { before: any[]; after: any[] } {
@@ -47,4 +74,7 @@ export const KNOWN_DAY2_FAILURES: Readonly<Record<string, string>> = {
   'PgBouncer enabled': 'migrations Job: same name, new config checksum and connection in its template',
   'metrics enabled': 'migrations Job: same name, new config checksum in its template',
   'logs local -> persistent volume': 'migrations Job: same name, new config checksum/volumes in its template',
+  'executor switched (Kubernetes -> Celery)': 'migrations Job: same name, new config checksum in its template',
+  'DAGs from git instead of the image': 'migrations Job: same name, new config checksum in its template',
+  'ingress enabled': 'migrations Job: same name, new config checksum in its template',
 };

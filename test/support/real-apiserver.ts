@@ -145,12 +145,20 @@ export async function startRealApiserver(options: { crdDir?: string } = {}): Pro
     '--v=0',
   ], join(dir, 'apiserver.log'));
 
+  // if vitest dies without its teardown, do not leave the servers running
+  const killOnExit = () => {
+    apiserver.kill('SIGKILL');
+    etcd.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+
   const ca = () => readFileSync(join(dir, 'certs', 'apiserver.crt'), 'utf-8');
   const running: RunningApiserver = {
     url: `https://127.0.0.1:${securePort}`,
     token: ADMIN_TOKEN,
     ca: '',
     stop: async () => {
+      process.removeListener('exit', killOnExit);
       await stopProcess(apiserver);
       await stopProcess(etcd);
       rmSync(dir, { recursive: true, force: true });

@@ -1,86 +1,13 @@
-import { Chart, Testing } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import { Testing } from 'cdk8s';
 import { describe, expect, test, vi } from 'vitest';
-import {
-  AirflowDeployment, AirflowDeploymentProps, AirflowExecutor, AirflowLogs, AirflowMetrics, AirflowVersion, DagSource, EfsDagVolume, GitAuth,
-  GitSyncSidecar, IDagSource, MetadataDatabase, S3Credentials, S3SyncSidecar, WorkerAutoscaling,
-} from '../src';
+import { AirflowDeployment } from '../src';
 import { expectValidManifests } from './support/manifests';
+import { PROPERTY_CASES, PROPERTY_SEED, USER_SECRETS, prng, randomProps } from './support/property-combinations';
 import { testChart } from './support/synth';
 
-/** Park-Miller minimal standard generator: seeded, so every run tries the same combinations. */
-function prng(seed: number): () => number {
-  let state = seed % 2147483647;
-  return () => {
-    state = (state * 16807) % 2147483647;
-    return (state - 1) / 2147483646;
-  };
-}
-
-const KNOWN_HOSTS = 'github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
-const USER_SECRETS = ['user-db', 'user-git'];
-
-function randomProps(random: () => number, chart: Chart): { props: AirflowDeploymentProps; description: string } {
-  const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
-  const version = pick([AirflowVersion.V2_10_5, AirflowVersion.V2_11_0, AirflowVersion.V3_0_6, AirflowVersion.V3_1_8, AirflowVersion.V3_2_2]);
-  const userSecret = (name: string) => (chart.node.tryFindChild(`Secret-${name}`) as kplus.ISecret | undefined)
-    ?? kplus.Secret.fromSecretName(chart, `Secret-${name}`, name);
-  const git = () => new GitSyncSidecar({ repo: 'https://github.com/org/dags.git', subPath: pick(['', 'dags']) });
-  const sources: Array<[string, () => IDagSource]> = [
-    ['image', () => DagSource.fromImage()],
-    ['git-https', git],
-    ['git-ssh', () => new GitSyncSidecar({
-      repo: 'git@github.com:org/dags.git', auth: GitAuth.ssh({ privateKey: { secret: userSecret('user-git'), key: 'ssh' }, knownHosts: KNOWN_HOSTS }),
-    })],
-    ['s3', () => new S3SyncSidecar({ bucket: 'dags-bucket', region: 'eu-west-1', credentials: S3Credentials.fromEnvironment() })],
-    ['efs', () => new EfsDagVolume(chart, 'Efs', { fileSystemId: 'fs-0123456789abcdef0', populatedBy: git() })],
-    ['combined', () => DagSource.combine([{ subfolder: 'a', source: git() }, { subfolder: 'b', source: git() }])],
-  ];
-  const [sourceName, source] = pick(sources);
-  const executors: Array<[string, () => AirflowExecutor]> = [
-    ['kubernetes', () => AirflowExecutor.kubernetes({ deleteWorkerPodsOnFailure: random() < 0.5 })],
-    ['celery', () => AirflowExecutor.celery({ pools: [{ name: 'default', replicas: 1 + Math.floor(random() * 3) }, { name: 'heavy', workerConcurrency: 2 }] })],
-    ['celery+keda', () => AirflowExecutor.celery({ pools: [{ name: 'default', autoscaling: WorkerAutoscaling.keda() }] })],
-    ['celery+kubernetes', () => AirflowExecutor.celeryAndKubernetes()],
-  ];
-  if (!version.isAirflow3) executors.push(['celery-kubernetes', () => AirflowExecutor.celeryKubernetes()]);
-  const [executorName, executor] = pick(executors);
-  const external = random() < 0.5;
-  const logs: Array<[string, () => AirflowLogs]> = [
-    ['local logs', () => AirflowLogs.local()],
-    ['S3 logs', () => AirflowLogs.s3({ bucket: 'logs-bucket', region: 'eu-west-1', credentials: S3Credentials.fromServiceAccountRole('arn:aws:iam::123456789012:role/logs') })],
-    ['logs claim', () => AirflowLogs.persistentVolume()],
-  ];
-  const [logsName, logsOf] = pick(logs);
-  const production = random() < 0.5;
-  const props: AirflowDeploymentProps = {
-    airflowVersion: version,
-    executor: executor(),
-    dagSource: source(),
-    database: external
-      ? MetadataDatabase.external({ connection: { secret: userSecret('user-db'), key: 'url' }, kedaConnection: { secret: userSecret('user-db'), key: 'keda' } })
-      : undefined,
-    logs: logsOf(),
-    metrics: random() < 0.5 ? AirflowMetrics.statsd({ serviceMonitor: true, alerts: random() < 0.5 }) : undefined,
-    ingress: random() < 0.5 ? { host: 'airflow.example.com', path: pick(['/', '/airflow']) } : undefined,
-    networkPolicies: production ? {
-      kubernetesApiCidrs: ['10.0.0.1/32'],
-      databaseEgress: external ? [{ cidrs: ['10.1.0.0/16'], ports: [5432] }] : undefined,
-    } : undefined,
-    maintenance: production ? { databaseCleanup: {} } : undefined,
-    parallelism: 8 + Math.floor(random() * 64),
-    scheduler: { replicas: 1 + Math.floor(random() * 3) },
-    triggerer: { enabled: random() < 0.8 },
-    dagProcessor: version.isAirflow3 ? undefined : { enabled: random() < 0.5 },
-    loadExamples: random() < 0.5,
-  };
-  const extras = production ? ' network policies, maintenance' : '';
-  return { props, description: `${version.version} ${executorName} ${sourceName} ${external ? 'external' : 'embedded'} db ${logsName}${extras}` };
-}
-
 describe('random valid prop combinations', () => {
-  const random = prng(20261123);
-  const cases = Array.from({ length: 32 }, (_, i) => i);
+  const random = prng(PROPERTY_SEED);
+  const cases = Array.from({ length: PROPERTY_CASES }, (_, i) => i);
 
   test.each(cases)('combination %i synthesizes manifests that pass the schema, reference and Pod Security checks', () => {
     vi.spyOn(console, 'warn').mockImplementation(() => undefined);

@@ -1,5 +1,5 @@
 import { beforeAll, expect, test, vi } from 'vitest';
-import { DAY2_PAIRS, KNOWN_DAY2_FAILURES, synthPair } from '../support/day2-pairs';
+import { DAY2_PAIRS, synthPair } from '../support/day2-pairs';
 import { KubeClient, realApiserver } from '../support/real-apiserver';
 import { describeWith } from '../support/real-components';
 import { applyPair, describeProblems } from '../support/server-apply';
@@ -31,7 +31,7 @@ describeWith(['kube-apiserver'], 'day 2 on the real API server', () => {
     expect(checkUpdate(before, after).errors.map(e => e.field)).toEqual(['spec.template']);
   });
 
-  test.each(DAY2_PAIRS.map(p => [p.name, p] as const))('%s', async (name, pair) => {
+  test.each(DAY2_PAIRS.map(p => [p.name, p] as const))('%s', async (_, pair) => {
     vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     const { before, after } = synthPair(pair);
     const verdict = await applyPair(client, before, after, 'day2');
@@ -40,12 +40,6 @@ describeWith(['kube-apiserver'], 'day 2 on the real API server', () => {
     // the rule mirror and the real server agree on which objects are refused
     expect(mirror.errors.map(e => `${e.object.kind}/${e.object.name}`).sort(), describeUpdate(mirror))
       .toEqual([...new Set(verdict.errors.map(e => e.object))].sort());
-    if (name in KNOWN_DAY2_FAILURES) {
-      // KNOWN failure (issue #11): flips when the Job naming fix lands; then remove it from KNOWN_DAY2_FAILURES.
-      expect(verdict.errors.length, `${name} was expected to fail today: ${KNOWN_DAY2_FAILURES[name]}`).toBeGreaterThan(0);
-      for (const e of verdict.errors) expect(e.message).toMatch(/Job\.batch ".+" is invalid: spec\.template: Invalid value: .*field is immutable/s);
-    } else {
-      expect(describeProblems(verdict.errors)).toBe('');
-    }
+    expect(describeProblems(verdict.errors)).toBe('');
   }, 120_000);
 });

@@ -58,23 +58,3 @@ export const STORAGE_GROWN_PAIR: Day2Pair = {
 export function synthPair(pair: Day2Pair): { before: any[]; after: any[] } {
   return { before: synthDeployment(pair.before).manifests, after: synthDeployment(pair.after).manifests };
 }
-
-/**
- * Pairs the library fails today (issue #11): a Job keeps its name while its pod template changes, which the API
- * server refuses (`spec.template: field is immutable`, ValidateJobSpecUpdate). The migrations Job's name hashes
- * only the image and version, but its template carries the `checksum/airflow-config` annotation and env; the secret
- * generator Job's name hashes the secrets it generates, not its image. Asserted to FAIL by test/real/day2.test.ts
- * and test/support/update-rules.test.ts, so those tests go red (and this list must be emptied) when the naming fix
- * lands.
- */
-export const KNOWN_DAY2_FAILURES: Readonly<Record<string, string>> = {
-  'a setting changed (parallelism)': 'migrations Job: same name, new checksum/airflow-config in its template',
-  'an Airflow patch upgrade (3.2.1 -> 3.2.2)': 'secret generator Job: same name, new image in its template',
-  'an Airflow 3.x minor upgrade (3.1.8 -> 3.2.2)': 'secret generator Job: same name, new image in its template',
-  'PgBouncer enabled': 'migrations Job: same name, new config checksum and connection in its template',
-  'metrics enabled': 'migrations Job: same name, new config checksum in its template',
-  'logs local -> persistent volume': 'migrations Job: same name, new config checksum/volumes in its template',
-  'executor switched (Kubernetes -> Celery)': 'migrations Job: same name, new config checksum in its template',
-  'DAGs from git instead of the image': 'migrations Job: same name, new config checksum in its template',
-  'ingress enabled': 'migrations Job: same name, new config checksum in its template',
-};

@@ -27,6 +27,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'ajv@^8.20.0',
     'yaml@^2.9.1',
   ],
+  // jsii target `python` (projen 0.103 names the option publishToPypi): jsii-pacmak builds the Python package (wheel + sdist) into dist/python/ (`npx projen package:python`).
+  publishToPypi: { distName: 'cdk8s-airflow', module: 'cdk8s_airflow' },
   gitignore: ['/manifests/', '/bench/results.json', '/.vitest-report.json'],
 });
 

@@ -29,7 +29,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   ],
   // jsii target `python` (projen 0.103 names the option publishToPypi): jsii-pacmak builds the Python package (wheel + sdist) into dist/python/ (`npx projen package:python`).
   publishToPypi: { distName: 'cdk8s-airflow', module: 'cdk8s_airflow' },
-  gitignore: ['/manifests/', '/bench/results.json', '/.vitest-report.json'],
+  gitignore: ['__pycache__/', '/manifests/', '/bench/results.json', '/.vitest-report.json'],
 });
 
 // unit tests run with vitest; `npm test` is the one command that checks everything.

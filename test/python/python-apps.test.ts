@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Testing } from 'cdk8s';
-import { beforeAll, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { ProductionChart } from '../../examples/production';
 import { QuickstartChart } from '../../examples/quickstart';
@@ -66,6 +66,25 @@ describeWith(['python-packaging'], 'Python cdk8s apps with the built wheel (exam
     expect(wheel.path).toMatch(/\/python\/cdk8s_airflow-[0-9][^/]*-py3-none-any\.whl$/);
     // for the report: 0 s means it came from the cache.
     console.log(`python wheel: build ${wheel.buildSeconds.toFixed(1)} s, install ${wheel.installSeconds.toFixed(1)} s (${wheel.path})`);
+  });
+
+  test('the venv runs cdk8s, cdk8s-plus-28 and constructs at the npm versions, the jsii runtime at jsii-pacmak\'s; pip check passes', async () => {
+    const npmVersion = (pkg: string) => JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf-8')).version;
+    const result = await python(['-c', [
+      'import importlib.metadata as m, json',
+      'print(json.dumps({p: m.version(p) for p in ["cdk8s", "cdk8s-plus-28", "constructs", "jsii", "cdk8s-airflow"]}))',
+    ].join('\n')]);
+    expectOk(result);
+    expect(JSON.parse(result.stdout)).toEqual({
+      'cdk8s': npmVersion('cdk8s'),
+      'cdk8s-plus-28': npmVersion('cdk8s-plus-28'),
+      'constructs': npmVersion('constructs'),
+      'jsii': npmVersion('jsii-pacmak'),
+      'cdk8s-airflow': JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf-8')).version,
+    });
+    const check = await python(['-m', 'pip', 'check']);
+    expect(check.code, check.stdout).toBe(0);
+    expect(check.stdout).toMatch(/^No broken requirements/);
   });
 
   test('quickstart.py writes the YAML of examples/quickstart.ts, byte for byte', () => {
@@ -191,5 +210,16 @@ describeWith(['python-packaging'], 'Python users\' wrong input gets an error nam
     });
     expect(errors['missing prop, checked by the library']?.type).toBe('RuntimeError');
     expect(errors['missing prop, checked by the library']?.message).toContain('\'networkPolicies.kubernetesApiCidrs\' is required');
+  });
+});
+
+describe('scripts/setup/python-packaging.sh', () => {
+  test('says SKIP with the reason when no usable Python is there, and exits non-zero', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'cdk8s-airflow-cache-'));
+    const result = await run('bash', ['scripts/setup/python-packaging.sh'], {
+      env: { ...process.env, CDK8S_AIRFLOW_CACHE: cache, CDK8S_AIRFLOW_PYTHON: '/bin/false' },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^SKIP: \/bin\/false is not Python >= 3\.10 with venv and ensurepip/m);
   });
 });

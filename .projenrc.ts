@@ -59,6 +59,11 @@ project.testTask.exec('vitest run --update=false', { receiveArgs: true });
 project.testTask.spawn(project.tasks.tryFind('eslint')!);
 project.testTask.spawn(apiDrift);
 project.testTask.spawn(reservedWords);
+// the Python package's docstrings and README (its PyPI page) show the TypeScript code samples translated to Python by
+// jsii-rosetta (pacmak's default copies them verbatim).
+const packagePython = project.tasks.tryFind('package:python')!;
+packagePython.reset();
+packagePython.execArgs(['jsii-pacmak', '-v', '--target', 'python', '--rosetta-unknown-snippets', 'translate']);
 project.addTask('test:update', { exec: 'vitest run -u' });
 project.tasks.tryFind('test:watch')?.reset('vitest');
 

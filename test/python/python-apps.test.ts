@@ -87,6 +87,13 @@ describeWith(['python-packaging'], 'Python cdk8s apps with the built wheel (exam
     expect(check.stdout).toMatch(/^No broken requirements/);
   });
 
+  test('docstrings show the code samples in Python (jsii-rosetta translates them when packaging)', async () => {
+    const result = await python(['-c', 'import cdk8s_airflow; print(cdk8s_airflow.AirflowDeployment.__doc__)']);
+    expectOk(result);
+    expect(result.stdout).toContain('AirflowDeployment(chart, "Airflow", load_examples=True)');
+    expect(result.stdout).not.toContain('loadExamples');
+  });
+
   test('quickstart.py writes the YAML of examples/quickstart.ts, byte for byte', () => {
     expectOk(quickstart);
     const py = readFileSync(join(quickstart.outdir, 'quickstart.k8s.yaml'), 'utf-8');

@@ -72,7 +72,7 @@ function filesUnder(dir: string): string[] {
 /**
  * What the wheel is built from: the assembly (`.jsii`: types and docs), the compiled JavaScript under lib/ (the
  * assembly's fingerprint does not cover implementations), package.json and README.md (the wheel's metadata and long
- * description), and jsii-pacmak's version.
+ * description), jsii-pacmak's version and the package task's command.
  */
 function wheelKey(): string {
   const hash = createHash('sha256');
@@ -81,6 +81,7 @@ function wheelKey(): string {
     hash.update(`${file}\0`).update(readFileSync(join(ROOT, file))).update('\0');
   }
   hash.update(readFileSync(join(ROOT, 'node_modules', 'jsii-pacmak', 'package.json')));
+  hash.update(JSON.stringify(packagePythonCommand()));
   return hash.digest('hex').slice(0, 16);
 }
 

@@ -4,6 +4,9 @@ import { join } from 'path';
 import { App, Testing } from 'cdk8s';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { CeleryKedaChart } from '../../examples/celery-keda';
+import { EksEfsS3Chart } from '../../examples/eks-efs-s3';
+import { OnPremGitChart } from '../../examples/onprem-git';
 import { ProductionChart } from '../../examples/production';
 import { QuickstartChart } from '../../examples/quickstart';
 import { expectValidManifests } from '../support/manifests';
@@ -18,6 +21,15 @@ import { describeWith } from '../support/real-components';
  */
 
 const PY_EXAMPLES = join(ROOT, 'examples', 'python');
+
+/** Each Python example, the TypeScript chart it mirrors and the chart id both `__main__`s use. */
+const EXAMPLES: Array<{ py: string; id: string; chart: (app: App, id: string) => unknown }> = [
+  { py: 'quickstart.py', id: 'quickstart', chart: (app, id) => new QuickstartChart(app, id) },
+  { py: 'production.py', id: 'production', chart: (app, id) => new ProductionChart(app, id) },
+  { py: 'celery_keda.py', id: 'celery-keda', chart: (app, id) => new CeleryKedaChart(app, id) },
+  { py: 'eks_efs_s3.py', id: 'eks-efs-s3', chart: (app, id) => new EksEfsS3Chart(app, id) },
+  { py: 'onprem_git.py', id: 'onprem-git', chart: (app, id) => new OnPremGitChart(app, id) },
+];
 
 /** Runs a Python file (or `-c` code) with the venv, writing YAML into a fresh folder. */
 async function python(args: string[], cwd: string = ROOT): Promise<Run & { outdir: string }> {
@@ -40,16 +52,14 @@ function tsYaml(build: (app: App) => void, file: string): string {
 
 describeWith(['python-packaging'], 'Python cdk8s apps with the built wheel (examples/python/)', () => {
   let wheel: Wheel;
-  let quickstart: Run & { outdir: string };
-  let production: Run & { outdir: string };
+  const runs: Record<string, Run & { outdir: string }> = {};
   let variant: Run & { outdir: string };
 
   beforeAll(async () => {
     wheel = await installedWheel();
     // the Python apps run at once: each one starts its own jsii kernel (a node process).
-    [quickstart, production, variant] = await Promise.all([
-      python([join(PY_EXAMPLES, 'quickstart.py')]),
-      python([join(PY_EXAMPLES, 'production.py')]),
+    const results = await Promise.all([
+      ...EXAMPLES.map(e => python([join(PY_EXAMPLES, e.py)])),
       // the quick start with one prop changed: proves the byte comparison sees a difference.
       python(['-c', [
         'from cdk8s import App, Chart',
@@ -60,6 +70,8 @@ describeWith(['python-packaging'], 'Python cdk8s apps with the built wheel (exam
         'app.synth()',
       ].join('\n')]),
     ]);
+    EXAMPLES.forEach((e, i) => { runs[e.py] = results[i]; });
+    variant = results[EXAMPLES.length];
   }, 900_000);
 
   test('the wheel is the package task\'s (jsii-pacmak --target python), named cdk8s_airflow', () => {
@@ -94,21 +106,17 @@ describeWith(['python-packaging'], 'Python cdk8s apps with the built wheel (exam
     expect(result.stdout).not.toContain('loadExamples');
   });
 
-  test('quickstart.py writes the YAML of examples/quickstart.ts, byte for byte', () => {
-    expectOk(quickstart);
-    const py = readFileSync(join(quickstart.outdir, 'quickstart.k8s.yaml'), 'utf-8');
-    const ts = tsYaml(app => new QuickstartChart(app, 'quickstart'), 'quickstart.k8s.yaml');
-    expect(py.length).toBeGreaterThan(10_000);
-    expect(py).toBe(ts);
+  test.each(EXAMPLES)('examples/python/$py writes the YAML of the TypeScript example, byte for byte', ({ py, id, chart }) => {
+    const result = runs[py];
+    expectOk(result);
+    const pyYaml = readFileSync(join(result.outdir, `${id}.k8s.yaml`), 'utf-8');
+    const tsYamlText = tsYaml(app => chart(app, id), `${id}.k8s.yaml`);
+    expect(pyYaml.length).toBeGreaterThan(10_000);
+    expect(pyYaml).toBe(tsYamlText);
   });
 
-  test('production.py writes the YAML of examples/production.ts, byte for byte (strict mode: no warning either)', () => {
-    expectOk(production);
-    const py = readFileSync(join(production.outdir, 'production.k8s.yaml'), 'utf-8');
-    const ts = tsYaml(app => new ProductionChart(app, 'production'), 'production.k8s.yaml');
-    expect(py.length).toBeGreaterThan(10_000);
-    expect(py).toBe(ts);
-    expect(production.stderr).not.toContain('[cdk8s-airflow] warning');
+  test('production.py (strict mode) prints no warning', () => {
+    expect(runs['production.py'].stderr).not.toContain('[cdk8s-airflow] warning');
   });
 
   test('the comparison sees one changed prop: load_examples=False differs from the quick start in that setting only', () => {

@@ -6,8 +6,8 @@
 #   constructs, the jsii runtime and their dependencies), downloaded once from PyPI. The test builds the wheel with
 #   PIP_NO_INDEX=1 PIP_FIND_LINKS=<wheelhouse>, so rebuilding it does not touch the network (pip's HTTP cache is
 #   not used on this machine: every `pip install` downloaded everything again).
-# $CDK8S_AIRFLOW_CACHE/python-packaging/venv  Python with exactly those runtime packages; the test installs the
-#   cdk8s-airflow wheel into it (again only when the wheel changed).
+# $CDK8S_AIRFLOW_CACHE/python-packaging/venv  Python with exactly those runtime packages, never changed by the tests:
+#   they install each cdk8s-airflow build into site/<build>/ and put it on PYTHONPATH (test/support/python.ts).
 #
 # Versions follow the npm ones: cdk8s, cdk8s-plus-28 and constructs at the versions in node_modules (npm ci ran
 # before `npm test` runs this), the jsii runtime at jsii-pacmak's version (the generated package requires
@@ -30,7 +30,7 @@ for pin in "${pins[@]}"; do
 done
 
 venv="$cache/venv"
-want=$( (printf '%s\n' "${pins[@]}"; cat "$requirements_dev"; "$python" --version) | sha256sum | cut -c1-16)
+want=$( (echo venv-2; printf '%s\n' "${pins[@]}"; cat "$requirements_dev"; "$python" --version) | sha256sum | cut -c1-16)
 if [ -f "$venv/.installed" ] && [ "$(cat "$venv/.installed")" = "$want" ]; then
   echo "ready: $venv (${pins[*]})"
   exit 0

@@ -1,6 +1,6 @@
 import { spawn } from 'child_process';
 import { createHash } from 'crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'fs';
 import { join, relative } from 'path';
 import { CACHE_DIR } from './real-components';
 
@@ -30,6 +30,7 @@ export function pythonEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv
     // the jsii runtime's node-version banner (Node 20 is past its end of life) says nothing about our output.
     JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: process.versions.node.split('.')[0],
     JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '1',
+    ...installedSite ? { PYTHONPATH: installedSite } : {},
     ...extra,
   };
 }
@@ -101,10 +102,34 @@ export interface Wheel {
   readonly installSeconds: number;
 }
 
+/** The folder the current wheel is installed into (on PYTHONPATH of the apps), once `installedWheel()` ran. */
+let installedSite: string | undefined;
+
+/** Results older than this are removed; younger ones may belong to a run in another checkout sharing the cache. */
+const KEEP_MS = 60 * 60 * 1000;
+
+function removeStale(dir: string, keep: string): void {
+  for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+    const path = join(dir, name);
+    if (name !== keep && Date.now() - statSync(path).mtimeMs > KEEP_MS) rmSync(path, { recursive: true, force: true });
+  }
+}
+
+/** Moves a finished temporary folder into place; another run may have put the same result there first. */
+function publish(tmp: string, dir: string): void {
+  try {
+    renameSync(tmp, dir);
+  } catch (e) {
+    if (!existsSync(dir)) throw e;
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 /**
- * Builds the wheel when its inputs changed (cached under `<cache>/python-packaging/wheels/<key>/`), and installs it
- * into the venv when the venv holds another one. Needs the compiled assembly (`npm test` compiles first; otherwise
- * `npx projen compile`).
+ * Builds the wheel when its inputs changed (cached under `<cache>/python-packaging/wheels/<key>/`) and installs it
+ * into `<cache>/python-packaging/site/<key>/`, which the apps get on PYTHONPATH: the venv itself holds only the
+ * pinned runtime packages and never changes, so runs of other checkouts sharing the cache (with other builds) do
+ * not disturb each other. Needs the compiled assembly (`npm test` compiles first; otherwise `npx projen compile`).
  */
 export async function installedWheel(): Promise<Wheel> {
   if (!existsSync(join(ROOT, '.jsii')) || !existsSync(join(ROOT, 'lib', 'index.js'))) {
@@ -114,7 +139,7 @@ export async function installedWheel(): Promise<Wheel> {
   const wheelsDir = join(PACKAGING, 'wheels');
   const dir = join(wheelsDir, key);
   let buildSeconds = 0;
-  if (!existsSync(join(dir, 'done'))) {
+  if (!existsSync(dir)) {
     const started = Date.now();
     const tmp = join(wheelsDir, `tmp-${key}-${process.pid}`);
     rmSync(tmp, { recursive: true, force: true });
@@ -123,11 +148,8 @@ export async function installedWheel(): Promise<Wheel> {
     // jsii-pacmak creates its own build venv with python3 and runs `python -m build` (isolated): both install from
     // the wheelhouse through PIP_NO_INDEX/PIP_FIND_LINKS.
     await runOk('nice', [join(ROOT, 'node_modules', '.bin', pacmak), ...args, '--outdir', tmp], { env: pythonEnv() });
-    writeFileSync(join(tmp, 'done'), `${new Date().toISOString()}\n`);
-    for (const old of existsSync(wheelsDir) ? readdirSync(wheelsDir) : []) {
-      if (old !== `tmp-${key}-${process.pid}`) rmSync(join(wheelsDir, old), { recursive: true, force: true });
-    }
-    renameSync(tmp, dir);
+    publish(tmp, dir);
+    removeStale(wheelsDir, key);
     buildSeconds = (Date.now() - started) / 1000;
   }
   const wheels = readdirSync(join(dir, 'python')).filter(f => f.endsWith('.whl'));
@@ -135,15 +157,18 @@ export async function installedWheel(): Promise<Wheel> {
   const path = join(dir, 'python', wheels[0]);
 
   let installSeconds = 0;
-  const marker = join(VENV, '.cdk8s-airflow-wheel');
-  if (!existsSync(marker) || readFileSync(marker, 'utf-8') !== key) {
+  const siteDir = join(PACKAGING, 'site');
+  const site = join(siteDir, key);
+  if (!existsSync(site)) {
     const started = Date.now();
-    // the version is always 0.0.0 here: uninstall first so pip installs the new build; its dependencies must
-    // already be in the venv at the pinned versions (no index, so nothing else gets installed behind our back).
-    await runOk(PYTHON, ['-m', 'pip', 'uninstall', '-y', '-q', 'cdk8s-airflow'], { env: pythonEnv() });
-    await runOk(PYTHON, ['-m', 'pip', 'install', '-q', '--no-input', path], { env: pythonEnv() });
-    writeFileSync(marker, key);
+    const tmp = join(siteDir, `tmp-${key}-${process.pid}`);
+    rmSync(tmp, { recursive: true, force: true });
+    // only the wheel: its dependencies are the venv's (pinned), checked by `pip check` in the test.
+    await runOk(PYTHON, ['-m', 'pip', 'install', '-q', '--no-input', '--no-deps', '--target', tmp, path], { env: pythonEnv() });
+    publish(tmp, site);
+    removeStale(siteDir, key);
     installSeconds = (Date.now() - started) / 1000;
   }
+  installedSite = site;
   return { path, buildSeconds, installSeconds };
 }

@@ -27,7 +27,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'ajv@^8.20.0',
     'yaml@^2.9.1',
   ],
-  gitignore: ['/manifests/', '/bench/results.json', '/.vitest-report.json'],
+  // jsii target `python` (projen 0.103 names the option publishToPypi): jsii-pacmak builds the Python package (wheel + sdist) into dist/python/ (`npx projen package:python`).
+  publishToPypi: { distName: 'cdk8s-airflow', module: 'cdk8s_airflow' },
+  gitignore: ['__pycache__/', '/manifests/', '/bench/results.json', '/.vitest-report.json'],
 });
 
 // unit tests run with vitest; `npm test` is the one command that checks everything.
@@ -57,6 +59,11 @@ project.testTask.exec('vitest run --update=false', { receiveArgs: true });
 project.testTask.spawn(project.tasks.tryFind('eslint')!);
 project.testTask.spawn(apiDrift);
 project.testTask.spawn(reservedWords);
+// the Python package's docstrings and README (its PyPI page) show the TypeScript code samples translated to Python by
+// jsii-rosetta (pacmak's default copies them verbatim).
+const packagePython = project.tasks.tryFind('package:python')!;
+packagePython.reset();
+packagePython.execArgs(['jsii-pacmak', '-v', '--target', 'python', '--rosetta-unknown-snippets', 'translate']);
 project.addTask('test:update', { exec: 'vitest run -u' });
 project.tasks.tryFind('test:watch')?.reset('vitest');
 

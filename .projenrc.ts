@@ -68,7 +68,7 @@ project.addTask('test:update', { exec: 'vitest run -u' });
 project.tasks.tryFind('test:watch')?.reset('vitest');
 
 project.addTask('quickstart', {
-  description: 'Synthesize examples/quickstart.ts into dist/ (kubectl apply -f dist/).',
+  description: 'Synthesize examples/quickstart.ts into manifests/ (kubectl apply -f manifests/).',
   exec: 'cdk8s synth',
 });
 const bench = project.addTask('bench', {

@@ -4,7 +4,7 @@ import { AirflowDeployment } from '../src';
 
 /**
  * The quick start: Airflow 3 with the KubernetesExecutor, an embedded PostgreSQL, generated secrets and
- * Airflow's example DAGs. `npm run quickstart` writes it to dist/; apply it with `kubectl apply -f dist/`.
+ * Airflow's example DAGs. `npm run quickstart` writes it to manifests/; apply it with `kubectl apply -f manifests/`.
  */
 export class QuickstartChart extends Chart {
   public readonly airflow: AirflowDeployment;

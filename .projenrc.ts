@@ -33,7 +33,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   // no source maps in the package: jsii compiles for users, not for debugging the library's sources
   tsconfig: { compilerOptions: { inlineSourceMap: false, inlineSources: false } },
   integrationTestAutoDiscover: false,
-  peerDeps: ['cdk8s-plus-28@^2.0.3'],
+  peerDeps: ['cdk8s-plus-28@^2.5.6'],
   devDeps: [
     'cdk8s@2.70.106',
     'constructs@10.8.1',

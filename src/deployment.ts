@@ -324,6 +324,10 @@ export class AirflowDeployment extends Construct {
     super(scope, id);
     const version = this.version = props.airflowVersion ?? AirflowVersion.DEFAULT;
     if (props.strict) AirflowWarnings.of(this).strict = true;
+    if (version.isNewerThanKnown) {
+      AirflowWarnings.of(this).add(`'airflowVersion' ${version.version} is newer than the newest Airflow release this library knows `
+        + `(${AirflowVersion.NEWEST_KNOWN.version}): settings are checked against ${AirflowVersion.NEWEST_KNOWN.version}'s; upgrade cdk8s-airflow when one knows ${version.version}`);
+    }
     checkMajorSpecificProps(version, props);
 
     const config = this.config = new AirflowConfig(this, 'Config', { version, settings: props.settings, unknownSettings: props.unknownSettings });

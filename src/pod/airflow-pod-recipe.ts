@@ -6,6 +6,7 @@ import { DagPodMode, DagSource, DagSourceBinding, IDagSource } from '../dags/dag
 import { AirflowLogs } from '../logging/airflow-logs';
 import { logGroomerContainer } from '../logging/log-groomer';
 import { LOGS_MOUNT_PATH, ResolvedLogGroomer } from '../logging/logs-binding';
+import { checkAirflowImage } from '../utils/image';
 import { AirflowVersion } from '../version';
 import { cpuAndMemory, restrictedContainerSecurityContext } from './security';
 
@@ -147,6 +148,7 @@ export class AirflowPodRecipe {
   constructor(props: AirflowPodRecipeProps) {
     this.config = props.config;
     this.version = props.config.version;
+    if (props.image !== undefined) checkAirflowImage(props.image, this.version);
     this.image = props.image ?? this.version.officialImage;
     this.imagePullPolicy = props.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT;
     this.waitForMigrations = props.waitForMigrations ?? true;

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { GeneratedSecret } from './generated-secret';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
 import { shortHash } from '../utils/hash';
+import { checkPinnedImage } from '../utils/image';
 
 /** Annotation on the Job naming the Secrets it creates at run time (read by tools that check references). */
 export const GENERATES_SECRETS_ANNOTATION = 'airflow.cdk8s.io/generates-secrets';
@@ -76,7 +77,7 @@ export class SecretGeneratorJob extends Construct {
       securityContext: { ensureNonRoot: true, user: 50000, group: 0 },
       containers: [{
         name: 'generate-secrets',
-        image: props.image ?? 'apache/airflow:3.2.2',
+        image: generatorImage(props.image),
         imagePullPolicy: props.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT,
         command: ['python', '-c', GENERATOR_SCRIPT],
         envVariables: { SECRETS_SPEC: kplus.EnvValue.fromValue(specJson) },
@@ -141,3 +142,9 @@ for spec in json.loads(os.environ["SECRETS_SPEC"]):
         print(f"Secret {name} was created concurrently, left as it is")
 sys.exit(1 if failed else 0)
 `.trim();
+
+function generatorImage(image: string | undefined): string {
+  if (image === undefined) return 'apache/airflow:3.2.2';
+  checkPinnedImage(image, "SecretGeneratorJob: 'image'", 'apache/airflow:3.2.2');
+  return image;
+}

@@ -5,8 +5,10 @@
 // Only the npm registry is used, through npm's cache (`--prefer-offline`): later runs download nothing.
 //
 // Usage: node scripts/install-check.js [--cdk8s V] [--constructs V] [--cdk8s-plus-28 V] [--tarball file] [--dir D]
+//   [--current] [--plus-33]
 // Versions default to the floors of package.json's peerDependencies (`^2.68.12` -> 2.68.12); `--current` takes the
-// versions of devDependencies instead. Prints one JSON line: { dir, outdir, installed: { name: version } }.
+// versions of devDependencies instead. `--plus-33` also installs the cdk8s-plus-33 a fresh `cdk8s init typescript-app`
+// brings (the version our cdk8s-cli depends on). Prints one JSON line: { dir, outdir, installed: { name: version } }.
 'use strict';
 const { execFileSync } = require('child_process');
 const fs = require('fs');
@@ -23,6 +25,7 @@ function parseArgs(argv) {
     const arg = argv[i];
     const name = arg.replace(/^--/, '');
     if (arg === '--current') args.current = true;
+    else if (arg === '--plus-33') args.plus33 = true;
     else if (PEERS.includes(name)) args.versions[name] = argv[++i];
     else if (arg === '--tarball') args.tarball = path.resolve(argv[++i]);
     else if (arg === '--dir') args.dir = path.resolve(argv[++i]);
@@ -64,6 +67,10 @@ function main() {
     tarball = path.join(dir, packed[0].filename);
   }
 
+  if (args.plus33) {
+    const cli = JSON.parse(fs.readFileSync(require.resolve('cdk8s-cli/package.json', { paths: [ROOT] }), 'utf8'));
+    versions['cdk8s-plus-33'] = cli.dependencies['cdk8s-plus-33'];
+  }
   const devDependencies = {};
   for (const name of TOOLS) devDependencies[name] = pkg.devDependencies[name];
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
@@ -89,7 +96,7 @@ function main() {
   // plain `npm install`: a peer conflict is an ERESOLVE error, as users would see it
   run('npm', ['install', '--prefer-offline', '--no-package-lock', '--loglevel=error'], dir);
   const installed = {};
-  for (const name of [...PEERS, pkg.name, 'cdk8s-cli']) {
+  for (const name of [...PEERS, pkg.name, 'cdk8s-cli', ...(args.plus33 ? ['cdk8s-plus-33'] : [])]) {
     installed[name] = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
   }
   run(path.join(dir, 'node_modules', '.bin', 'cdk8s'), ['synth', '--check-upgrade=false'], dir);

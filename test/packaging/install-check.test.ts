@@ -34,7 +34,7 @@ describe('the packed library in a fresh cdk8s app', () => {
   beforeAll(() => {
     floors = installCheck();
     dirs.push(floors.dir);
-    current = installCheck('--current', '--tarball', floors.tarball);
+    current = installCheck('--current', '--plus-33', '--tarball', floors.tarball);
     dirs.push(current.dir);
   }, 900_000);
   afterAll(() => {
@@ -64,6 +64,64 @@ describe('the packed library in a fresh cdk8s app', () => {
     expect(fs.readFileSync(path.join(current.outdir, 'airflow.k8s.yaml'), 'utf8'))
       .toBe(fs.readFileSync(path.join(floors.outdir, 'airflow.k8s.yaml'), 'utf8'));
   });
+
+  // An app from `cdk8s init typescript-app` imports cdk8s-plus-33. What it may pass in (README "Use it in your cdk8s app"):
+  // Secrets and claims of cdk8s-plus-33 work; its Volumes do not (private members make them another type), and the
+  // library's AirflowVolumes factories give the right ones.
+  function tscIn(dir: string, file: string, source: string): { status: number; output: string } {
+    fs.writeFileSync(path.join(dir, file), source);
+    const args = ['--noEmit', '--strict', '--esModuleInterop', '--skipLibCheck', '--module', 'node16', '--target', 'es2022', '--types', 'node', '--ignoreConfig', file];
+    try {
+      execFileSync(path.join(dir, 'node_modules', '.bin', 'tsc'), args, { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
+      return { status: 0, output: '' };
+    } catch (e: any) {
+      return { status: e.status, output: `${e.stdout}${e.stderr}` };
+    }
+  }
+  const PLUS_33_APP = [
+    "import { App, Chart } from 'cdk8s';",
+    "import * as kplus from 'cdk8s-plus-33';",
+    "import { AirflowDeployment, AirflowExecutor, AirflowVolumes, MetadataDatabase, PvcDagSource } from 'cdk8s-airflow';",
+    'const app = new App();',
+    "const chart = new Chart(app, 'airflow', { namespace: 'airflow' });",
+    "const db = kplus.Secret.fromSecretName(chart, 'Db', 'airflow-db');",
+    'new AirflowDeployment(chart, \'Airflow\', {',
+    "  database: MetadataDatabase.external({ connection: { secret: db, key: 'url' } }),",
+    "  dagSource: new PvcDagSource({ claim: kplus.PersistentVolumeClaim.fromClaimName(chart, 'Dags', 'airflow-dags') }),",
+    "  scheduler: { extraVolumes: [AirflowVolumes.fromClaimName(chart, 'Data', 'shared-data')] },",
+    "  imagePullSecrets: [kplus.Secret.fromSecretName(chart, 'Pull', 'regcred')],",
+    '  executor: AirflowExecutor.celery({ pools: [{',
+    "    name: 'default', resources: { cpu: { request: kplus.Cpu.units(1) } }, envVariables: { TEAM: kplus.EnvValue.fromValue('data') },",
+    "    serviceAccount: kplus.ServiceAccount.fromServiceAccountName(chart, 'Workers', 'airflow-workers'),",
+    '  }] }),',
+    '});',
+    'app.synth();',
+    '',
+  ].join('\n');
+
+  test('an app on cdk8s-plus-33 passes its own Secrets, claims, ServiceAccounts, resources and env, and volumes from AirflowVolumes', () => {
+    expect(current.installed['cdk8s-plus-33']).toMatch(/^2\./);
+    expect(tscIn(current.dir, 'plus33.ts', PLUS_33_APP)).toEqual({ status: 0, output: '' });
+    // and it synthesizes: the cdk8s-plus-33 objects end up in the manifests
+    const outdir = path.join(current.dir, 'plus33-out');
+    execFileSync(path.join(current.dir, 'node_modules', '.bin', 'ts-node'), ['--compilerOptions', '{"module":"node16"}', 'plus33.ts'], {
+      cwd: current.dir, env: { ...process.env, CDK8S_OUTDIR: outdir }, stdio: 'pipe',
+    });
+    const manifests = parseAllDocuments(fs.readFileSync(path.join(outdir, 'airflow.k8s.yaml'), 'utf8')).map(d => d.toJSON());
+    const text = JSON.stringify(manifests);
+    for (const name of ['"airflow-db"', '"airflow-dags"', '"shared-data"', '"regcred"', '"airflow-workers"', '"TEAM"']) expect(text).toContain(name);
+    expectValidManifests(manifests, {
+      external: { secrets: ['airflow-db', 'regcred'], persistentVolumeClaims: ['airflow-dags', 'shared-data'], serviceAccounts: ['airflow-workers'] },
+    });
+  }, 180_000);
+
+  test('a cdk8s-plus-33 Volume is refused by the compiler (private members), as README says', () => {
+    const source = PLUS_33_APP.replace("AirflowVolumes.fromClaimName(chart, 'Data', 'shared-data')",
+      "kplus.Volume.fromPersistentVolumeClaim(chart, 'Data', kplus.PersistentVolumeClaim.fromClaimName(chart, 'DataClaim', 'shared-data'))");
+    const result = tscIn(current.dir, 'plus33-volume.ts', source);
+    expect(result.status).not.toBe(0);
+    expect(result.output).toMatch(/Types have separate declarations of a private property/);
+  }, 120_000);
 
   test('a cdk8s below the floor is refused by npm (ERESOLVE): the check can fail', () => {
     let error = '';

@@ -59,7 +59,15 @@ function main() {
   }
   const dir = args.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-airflow-app-'));
   fs.mkdirSync(dir, { recursive: true });
+  try {
+    return build(args, pkg, versions, dir);
+  } catch (e) {
+    if (!args.dir) fs.rmSync(dir, { recursive: true, force: true }); // a scratch app of ours: leave nothing behind
+    throw e;
+  }
+}
 
+function build(args, pkg, versions, dir) {
   let tarball = args.tarball;
   if (!tarball) {
     if (!fs.existsSync(path.join(ROOT, 'lib', 'index.js'))) throw new Error('lib/ is not built: run `npx projen compile` first');

@@ -1,4 +1,5 @@
 import { cdk8s, javascript } from 'projen';
+import { ReleaseTrigger } from 'projen/lib/release';
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-airflow',
@@ -8,8 +9,11 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   repositoryUrl: 'https://github.com/cdk8s-airflow/cdk8s-airflow.git',
   defaultReleaseBranch: 'main',
   keywords: ['cdk8s', 'kubernetes', 'airflow', 'apache-airflow', 'constructs'],
-  cdk8sVersion: '2.70.106',
-  constructsVersion: '10.8.1',
+  // peer floors: the lowest releases the library is tested with (test/packaging/install-check.test.ts installs the
+  // packed library on exactly these); the dev dependencies below stay on the current releases.
+  cdk8sVersion: '2.68.12',
+  constructsVersion: '10.3.0',
+  peerDependencyOptions: { pinnedDevDependency: false },
   jsiiVersion: '~6.0.0',
   typescriptVersion: '~6.0.3',
   // @types/node follows the Node floor (projen otherwise writes the moving dist-tag `ts6.0`).
@@ -17,11 +21,23 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
   jest: false,
-  github: false,
+  // releases: semantic versions from 0.1.0 (scripts/next-version.js), conventional commits, GitHub Actions build
+  // and release workflows (.github/workflows, generated) that publish to npm; nothing is published from here.
+  github: true,
+  release: true,
+  nextVersionCommand: 'node scripts/next-version.js',
+  releaseTrigger: ReleaseTrigger.continuous(),
+  githubOptions: { mergify: false },
+  pullRequestTemplate: false,
+  workflowNodeVersion: '20.x',
+  // no source maps in the package: jsii compiles for users, not for debugging the library's sources
+  tsconfig: { compilerOptions: { inlineSourceMap: false, inlineSources: false } },
   integrationTestAutoDiscover: false,
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
   devDeps: [
-    'cdk8s-plus-28@^2.5.6',
+    'cdk8s@2.70.106',
+    'constructs@10.8.1',
+    'cdk8s-plus-28@2.5.6',
     'cdk8s-cli@^2.207.60',
     'vitest@^4.1.12',
     'ajv@^8.20.0',
@@ -47,9 +63,16 @@ const apiDrift = project.addTask('check-api-md', {
 });
 const reservedWords = project.addTask('check-reserved-words', {
   description: 'Fail on names that are reserved words in jsii target languages (compile silences those warnings).',
-  exec: 'jsii --fail-on-warnings',
+  // peers are declared at their floors while dev dependencies stay current (JSII6 would want them equal)
+  exec: 'jsii --fail-on-warnings --silence-warnings=metadata/missing-dev-dependency',
 });
 project.testTask.reset();
+// every dependency spec is a semver range: a dist-tag or URL makes yesterday's lock file wrong today (issue #10)
+const dependencySpecs = project.addTask('check-dependency-specs', {
+  description: 'Fail on dependency specs in package.json that are not semver ranges (dist-tags, latest, *, URLs).',
+  exec: 'node scripts/check-dependency-specs.js',
+});
+project.testTask.spawn(dependencySpecs);
 // the real components (API server, Airflow, databases, sidecars) the runtime tests use; cached, a no-op when set up.
 project.testTask.exec('bash scripts/setup-test-deps.sh');
 project.testTask.spawn(project.compileTask); // jsii compile + docgen (post-compile)
@@ -77,7 +100,22 @@ const bench = project.addTask('bench', {
 bench.spawn(project.compileTask); // the cold start measures the built package
 bench.exec('ts-node -P bench/tsconfig.json bench/bench.ts', { receiveArgs: true });
 
-project.npmignore?.exclude('/vitest.config.mts', '/examples/', '/bench/', '/scripts/', '/coverage/', '/test-reports/', '/cdk8s.yaml', '/.ci/', '/NOTES.md');
+// jsii refuses `stripInternal`; the package's .d.ts are emitted again without the `@internal` helpers, after every
+// jsii run that writes lib/ (test/packaging/package-contents.test.ts checks them).
+const stripInternal = project.addTask('strip-internal-declarations', {
+  description: 'Emit lib/**/*.d.ts again with stripInternal (jsii does not allow it).',
+  exec: 'tsc -p tsconfig.declarations.json',
+});
+project.compileTask.spawn(stripInternal);
+reservedWords.spawn(stripInternal);
+new javascript.TypescriptConfig(project, {
+  fileName: 'tsconfig.declarations.json',
+  extends: javascript.TypescriptConfigExtends.fromPaths(['./tsconfig.json']),
+  include: ['src/**/*.ts'],
+  compilerOptions: { declaration: true, emitDeclarationOnly: true, stripInternal: true, incremental: false },
+});
+
+project.npmignore?.exclude('/.vitest-report.json', '/DEVELOPERS.md', '/tsconfig.declarations.json', '/vitest.config.mts', '/examples/', '/bench/', '/scripts/', '/coverage/', '/test-reports/', '/cdk8s.yaml', '/.ci/', '/NOTES.md');
 project.eslint?.addLintPattern('examples');
 project.eslint?.addLintPattern('bench');
 

@@ -350,6 +350,10 @@ export class AirflowDeployment extends Construct {
     const names = AirflowNames.register(this, props.releaseName ?? AirflowNames.releaseFromId(id), version.version, props.releaseName === undefined);
     this.releaseName = names.release;
     if (props.strict) AirflowWarnings.of(this).strict = true;
+    if (version.isNewerThanKnown) {
+      AirflowWarnings.of(this).add(`'airflowVersion' ${version.version} is newer than the newest Airflow release this library knows `
+        + `(${AirflowVersion.NEWEST_KNOWN.version}): settings are checked against ${AirflowVersion.NEWEST_KNOWN.version}'s; upgrade cdk8s-airflow when one knows ${version.version}`);
+    }
     checkMajorSpecificProps(version, props);
 
     const config = this.config = new AirflowConfig(this, 'Config', { version, settings: props.settings, unknownSettings: props.unknownSettings });

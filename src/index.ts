@@ -13,6 +13,7 @@ export * from './logging/gcs-credentials';
 export * from './logging/airflow-logs';
 export * from './pod/airflow-pod-recipe';
 export * from './pod/placement';
+export * from './pod/airflow-volumes';
 export * from './secrets/generated-secret';
 export * from './secrets/secret-generator-job';
 export * from './database/metadata-database';

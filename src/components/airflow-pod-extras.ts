@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AirflowPod } from '../pod/airflow-pod-recipe';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
+import { checkPinnedImage } from '../utils/image';
 
 /**
  * A volume mounted into every Airflow container of a pod (the main container, its init containers and the
@@ -179,6 +180,7 @@ export function applyPodExtras(target: PodExtrasTarget, extras: AirflowPodExtras
         throw new Error(`'${prop}' of ${where}: container name '${props.name}' is already used in the pod: give the container another name`);
       }
       names.add(props.name);
+      checkPinnedImage(props.image, `'${prop}' of ${where}: container '${props.name}' 'image'`, 'busybox:1.37.0');
       for (const mount of props.volumeMounts ?? []) checkHostPath(prop, mount.volume);
       const securityContext = { ...restrictedContainerSecurityContext(), ...definedFields(props.securityContext ?? {}) };
       const violations = restrictedViolations(securityContext);

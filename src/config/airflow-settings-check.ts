@@ -1,6 +1,8 @@
 import { AirflowVersion } from '../version';
 import { AIRFLOW_2_SETTINGS } from './data/airflow-2';
 import { AIRFLOW_3_SETTINGS } from './data/airflow-3';
+import { AIRFLOW_3_3_SETTINGS } from './data/airflow-3-3';
+import { AIRFLOW_3_4_SETTINGS } from './data/airflow-3-4';
 import { AirflowSettingsData, AirflowSettingType } from './data/settings-data';
 
 /**
@@ -19,6 +21,8 @@ export const SETTINGS_ERROR_TEMPLATES = {
   /** Unknown section, nothing close. */
   unknownSection: "Airflow {version} has no section '{section}' (setting '{name}' in '{prop}'): "
     + "write settings of other providers or plugins in 'unknownSettings', see https://airflow.apache.org/docs/apache-airflow/{version}/configurations-ref.html",
+  /** A setting a later Airflow release added (its `versionAdded`). */
+  addedLater: "Airflow setting '{name}' was added in Airflow {since}, but 'airflowVersion' is {version}: use Airflow {since} or later, or remove it from '{prop}'",
   /** Old name of a setting that was renamed or moved to another section. */
   renamed: "Airflow setting '{name}' was renamed to '{newName}' in Airflow {since}: write '{newName}' instead",
   /** A setting Airflow removed, with Airflow's reason. */
@@ -60,12 +64,26 @@ export function formatSettingsError(template: SettingsErrorName, values: { reado
 }
 
 /**
- * The settings data of the release's major version.
+ * The settings data of the release: Airflow 2 (2.11.1), 3.0-3.2 (3.2.0.dev), 3.3 (3.4.0.dev filtered by
+ * `versionAdded`), 3.4 and anything newer (3.4.0.dev, the newest data).
  *
  * @internal
  */
 export function airflowSettingsData(version: AirflowVersion): AirflowSettingsData {
-  return version.isAirflow3 ? AIRFLOW_3_SETTINGS : AIRFLOW_2_SETTINGS;
+  if (!version.isAirflow3) return AIRFLOW_2_SETTINGS;
+  if (version.atLeast(3, 4)) return AIRFLOW_3_4_SETTINGS;
+  return version.atLeast(3, 3) ? AIRFLOW_3_3_SETTINGS : AIRFLOW_3_SETTINGS;
+}
+
+/**
+ * A setting the chosen Airflow 3 release's data lacks but the newest data knows: the release that added it and its type.
+ */
+function addedLater(version: AirflowVersion, name: string): { since: string; type: AirflowSettingType } | undefined {
+  if (!version.isAirflow3) return undefined;
+  const since = AIRFLOW_3_4_SETTINGS.added?.[name];
+  if (since === undefined) return undefined;
+  const [section, key] = name.split('.');
+  return { since, type: AIRFLOW_3_4_SETTINGS.sections[section][key] };
 }
 
 /**
@@ -168,6 +186,12 @@ function check(version: AirflowVersion, section: string, key: string, value: str
   if (type !== undefined) {
     return value === undefined ? undefined : checkValue(data, `${section}.${key}`, type, value, name);
   }
+  const later = addedLater(version, `${section}.${key}`);
+  if (later && releasedBy(version, later.since)) {
+    // e.g. a 3.2.2 setting missing from the 3.2.0.dev data: known from the newest data
+    return value === undefined ? undefined : checkValue(data, `${section}.${key}`, later.type, value, name);
+  }
+  if (later) return formatSettingsError('addedLater', { name, since: later.since, version: version.version, prop });
   const removal = data.removed[`${section}.${key}`];
   if (removal) {
     const [since, reason] = removal;

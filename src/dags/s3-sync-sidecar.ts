@@ -5,6 +5,7 @@ import { setRefreshInterval } from './refresh-interval';
 import { syncContainerName, syncTmpVolume, syncVolume } from './sync-volume';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
 import { annotateServiceAccount } from '../pod/service-account-identity';
+import { checkPinnedImage } from '../utils/image';
 
 /** The annotation IRSA (IAM roles for service accounts) reads on a ServiceAccount. */
 const IRSA_ANNOTATION = 'eks.amazonaws.com/role-arn';
@@ -316,6 +317,7 @@ export class S3SyncSidecar implements IDagSource {
     this.endpointUrl = props.endpointUrl;
     this.intervalSeconds = intervalMs / 1000;
     this.credentials = props.credentials ?? S3Credentials.fromEnvironment();
+    if (props.image !== undefined) checkPinnedImage(props.image, "S3SyncSidecar: 'image'", DEFAULT_IMAGE);
     this.image = props.image ?? DEFAULT_IMAGE;
     this.resources = props.resources ?? cpuAndMemory(20, 128, 256);
   }

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { AirflowNames } from '../naming/airflow-names';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
 import { GeneratedSecret, GeneratedSecretKey, GeneratedValue } from '../secrets/generated-secret';
+import { checkPinnedImage } from '../utils/image';
 import { AirflowWarnings } from '../warnings';
 
 /** The component of the embedded database's objects: `<release>-postgresql`. */
@@ -130,7 +131,7 @@ export class EmbeddedPostgres extends Construct {
     });
     const postgres = this.statefulSet.addContainer({
       name: 'postgres',
-      image: props.image ?? 'postgres:17.5',
+      image: pinned(props.image, "EmbeddedPostgres: 'image'", DEFAULT_POSTGRES_IMAGE),
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       ports: [{ name: 'postgres', number: PORT }],
       envVariables: {
@@ -149,4 +150,13 @@ export class EmbeddedPostgres extends Construct {
     postgres.mount('/var/run/postgresql', kplus.Volume.fromEmptyDir(this, 'RunVolume', 'run'));
     postgres.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp'));
   }
+}
+
+/** The PostgreSQL image when none is given. */
+const DEFAULT_POSTGRES_IMAGE = 'postgres:17.5';
+
+function pinned(image: string | undefined, subject: string, fallback: string): string {
+  if (image === undefined) return fallback;
+  checkPinnedImage(image, subject, fallback);
+  return image;
 }

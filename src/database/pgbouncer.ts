@@ -6,6 +6,7 @@ import { AirflowNames } from '../naming/airflow-names';
 import { promDuration } from '../observability/airflow-alerts';
 import { AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
+import { checkPinnedImage } from '../utils/image';
 
 /** The PgBouncer image of Airflow's official Helm chart (PgBouncer 1.23.1 on Alpine, `/usr/bin/pgbouncer`). */
 const DEFAULT_IMAGE = 'apache/airflow:airflow-pgbouncer-2025.03.05-1.23.1';
@@ -298,11 +299,7 @@ function wholeNumber(value: number | undefined, fallback: number, prop: string):
 
 function pinnedImage(image: string | undefined, fallback: string, prop: string): string {
   if (image === undefined) return fallback;
-  const lastPart = image.slice(image.lastIndexOf('/') + 1);
-  const pinned = /@sha256:[0-9a-f]{64}$/.test(image) || (/:\w[\w.-]{0,127}$/.test(lastPart) && !lastPart.endsWith(':latest'));
-  if (!pinned) {
-    throw new Error(`'pgbouncer.${prop}' must be pinned to a version tag or digest, got '${image}': use e.g. '${fallback}'`);
-  }
+  checkPinnedImage(image, `'pgbouncer.${prop}'`, fallback);
   return image;
 }
 

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { AirflowNames } from '../naming/airflow-names';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
 import { GeneratedSecret, GeneratedValue } from '../secrets/generated-secret';
+import { checkPinnedImage } from '../utils/image';
 
 /** uid and gid of the `redis` user in the official Debian-based `redis` image. */
 const REDIS_UID = 999;
@@ -112,7 +113,7 @@ export class EmbeddedRedis extends Construct {
     });
     const redis = this.statefulSet.addContainer({
       name: 'redis',
-      image: props.image ?? 'redis:7.2.10-bookworm',
+      image: redisImage(props.image),
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       // Kubernetes expands $(REDIS_PASSWORD) from the env: the password never lands in the manifests.
       command: ['redis-server'],
@@ -217,4 +218,13 @@ class ExternalBroker extends CeleryBroker {
   public bind(): CeleryBrokerBinding {
     return { url: this.options.url };
   }
+}
+
+/** The Redis image when none is given. */
+const DEFAULT_REDIS_IMAGE = 'redis:7.2.10-bookworm';
+
+function redisImage(image: string | undefined): string {
+  if (image === undefined) return DEFAULT_REDIS_IMAGE;
+  checkPinnedImage(image, "CeleryBroker.embeddedRedis: 'image'", DEFAULT_REDIS_IMAGE);
+  return image;
 }

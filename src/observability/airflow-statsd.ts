@@ -10,6 +10,7 @@ import { ServiceMonitor } from '../imports/servicemonitor-monitoring.coreos.com'
 import { AirflowNames } from '../naming/airflow-names';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
 import { shortHash } from '../utils/hash';
+import { checkPinnedImage } from '../utils/image';
 
 /** The StatsD exporter image the library pins (the official chart's). */
 const DEFAULT_IMAGE = 'quay.io/prometheus/statsd-exporter:v0.28.0';
@@ -270,12 +271,7 @@ const PROM_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
  * @internal
  */
 export function checkStatsdOptions(options: StatsdMetricsOptions, where: string): void {
-  const image = options.image;
-  const lastPart = image?.slice(image.lastIndexOf('/') + 1) ?? '';
-  const pinned = image === undefined || /@sha256:[0-9a-f]{64}$/.test(image) || (/:\w[\w.-]{0,127}$/.test(lastPart) && !lastPart.endsWith(':latest'));
-  if (!pinned) {
-    throw new Error(`${where}: 'image' must be pinned to a version tag or digest, got '${image}': use e.g. '${DEFAULT_IMAGE}'`);
-  }
+  if (options.image !== undefined) checkPinnedImage(options.image, `${where}: 'image'`, DEFAULT_IMAGE);
   if (options.alerts && !options.serviceMonitor) {
     throw new Error(`${where}: 'alerts' needs 'serviceMonitor: true': the alert rules select the exporter's metrics by the job label `
       + 'the ServiceMonitor gives them');

@@ -8,6 +8,7 @@ import { AirflowLogs } from '../logging/airflow-logs';
 import { logGroomerContainer } from '../logging/log-groomer';
 import { LOGS_MOUNT_PATH, ResolvedLogGroomer } from '../logging/logs-binding';
 import { AirflowNames } from '../naming/airflow-names';
+import { checkAirflowImage } from '../utils/image';
 import { AirflowVersion } from '../version';
 
 /** Where the official image keeps AIRFLOW_HOME. */
@@ -149,6 +150,7 @@ export class AirflowPodRecipe {
   constructor(props: AirflowPodRecipeProps) {
     this.config = props.config;
     this.version = props.config.version;
+    if (props.image !== undefined) checkAirflowImage(props.image, this.version);
     this.image = props.image ?? this.version.officialImage;
     this.imagePullPolicy = props.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT;
     this.waitForMigrations = props.waitForMigrations ?? true;

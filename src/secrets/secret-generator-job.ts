@@ -5,11 +5,12 @@ import { GeneratedSecret } from './generated-secret';
 import { GitOpsTool, oneShotJobLifecycle } from '../deploy/git-ops';
 import { AirflowNames, nameJobByContent } from '../naming/airflow-names';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
+import { checkPinnedImage } from '../utils/image';
 
-/** Annotation on the Job naming the Secrets it creates at run time (read by tools that check references). */
 /** The component of the secret generator's objects: `<release>-secret-generator[-<content hash>]`. */
 const COMPONENT = 'secret-generator';
 
+/** Annotation on the Job naming the Secrets it creates at run time (read by tools that check references). */
 export const GENERATES_SECRETS_ANNOTATION = 'airflow.cdk8s.io/generates-secrets';
 /** Annotation on the Job naming the keys of each Secret it creates: `name:key1|key2,name2:key3`. */
 export const GENERATES_SECRET_KEYS_ANNOTATION = 'airflow.cdk8s.io/generates-secret-keys';
@@ -90,7 +91,7 @@ export class SecretGeneratorJob extends Construct {
       securityContext: { ensureNonRoot: true, user: 50000, group: 0 },
       containers: [{
         name: 'generate-secrets',
-        image: props.image ?? 'apache/airflow:3.2.2',
+        image: generatorImage(props.image),
         imagePullPolicy: props.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT,
         command: ['python', '-c', GENERATOR_SCRIPT],
         envVariables: { SECRETS_SPEC: kplus.EnvValue.fromValue(specJson) },
@@ -158,3 +159,9 @@ for spec in json.loads(os.environ["SECRETS_SPEC"]):
         print(f"Secret {name} was created concurrently, left as it is")
 sys.exit(1 if failed else 0)
 `.trim();
+
+function generatorImage(image: string | undefined): string {
+  if (image === undefined) return 'apache/airflow:3.2.2';
+  checkPinnedImage(image, "SecretGeneratorJob: 'image'", 'apache/airflow:3.2.2');
+  return image;
+}

@@ -72,6 +72,8 @@ const BAD_SETTINGS: Array<[AirflowVersion, string, string, string]> = [
   [AF3, 'logging.logging_level', 'info', "Airflow setting 'logging.logging_level' must be one of 'CRITICAL', 'FATAL', 'ERROR', 'WARN', 'WARNING', 'INFO', 'DEBUG', got 'info'"],
   [AF2, 'core.dag_ignore_file_syntax', 'regex', "Airflow setting 'core.dag_ignore_file_syntax' must be one of 'regexp', 'glob', got 'regex'"],
   [AF3, 'api.grid_view_sorting_order', 'alphabetical', "Airflow setting 'api.grid_view_sorting_order' must be one of 'topological', 'hierarchical_alphabetical', got 'alphabetical'"],
+  // a setting of a later release (3.3.0) on 3.2.2
+  [AF3, 'state_store.default_retention_days', '7', "Airflow setting 'state_store.default_retention_days' was added in Airflow 3.3.0, but 'airflowVersion' is 3.2.2: use Airflow 3.3.0 or later, or remove it from 'settings'"],
   // not section.key
   [AF3, 'parallelism', '8', "'settings' keys must be 'section.key' in lower case (for example 'core.parallelism'), got 'parallelism'"],
 ];

@@ -8,15 +8,17 @@ import { airflowSettingsData, checkAirflowSetting } from '../../src/config/airfl
 import { AirflowSettingsData } from '../../src/config/data/settings-data';
 
 const ROOT = path.join(__dirname, '..', '..');
-/**
- * The reference files the data is generated from live outside the repository, which never reads them by itself:
- * the regeneration check runs only when `AIRFLOW_CONFIG_REFERENCE` names their folder, e.g. `../shared/airflow-config`.
- */
-const REFERENCE = process.env.AIRFLOW_CONFIG_REFERENCE ?? '';
-const REFERENCE_FILES = [path.join(REFERENCE, 'airflow-2.json'), path.join(REFERENCE, 'airflow-3.json')];
-const haveReference = REFERENCE !== '' && REFERENCE_FILES.every(f => fs.existsSync(f));
+/** The reference files the data is generated from: copies in the repository (see SOURCES.md there). */
+const REFERENCE = path.join(ROOT, 'test', 'fixtures', 'airflow-config');
+const REFERENCE_FILES = ['airflow-2.json', 'airflow-3.json', 'airflow-3.4.json'].map(f => path.join(REFERENCE, f));
+const MODULES = ['airflow-2.ts', 'airflow-3.ts', 'airflow-3-3.ts', 'airflow-3-4.ts'];
 
-const RELEASES: Array<[string, AirflowVersion]> = [['Airflow 2', AirflowVersion.V2_11_0], ['Airflow 3', AirflowVersion.V3_2_2]];
+const RELEASES: Array<[string, AirflowVersion]> = [
+  ['Airflow 2', AirflowVersion.V2_11_1],
+  ['Airflow 3.0-3.2', AirflowVersion.V3_2_2],
+  ['Airflow 3.3', AirflowVersion.V3_3_2],
+  ['Airflow 3.4', AirflowVersion.V3_4_0],
+];
 
 function known(data: AirflowSettingsData, name: string): boolean {
   const [section, key] = name.split('.');
@@ -71,17 +73,47 @@ describe.each(RELEASES)('settings data of %s', (_, version) => {
   });
 });
 
-describe.skipIf(!haveReference)('settings data and the reference files', () => {
+describe('settings data and the reference files', () => {
   test('the committed modules are what generate.js writes', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'airflow-settings-'));
     execFileSync(process.execPath, [path.join(ROOT, 'src', 'config', 'data', 'generate.js'), '--out', out, ...REFERENCE_FILES], { stdio: 'pipe' });
-    for (const file of ['airflow-2.ts', 'airflow-3.ts']) {
+    expect(fs.readdirSync(out).sort()).toEqual([...MODULES].sort());
+    for (const file of MODULES) {
       expect(fs.readFileSync(path.join(out, file), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'src', 'config', 'data', file), 'utf8'));
     }
     fs.rmSync(out, { recursive: true, force: true });
   });
 
-  test.each([[REFERENCE_FILES[0], AirflowVersion.V2_11_0], [REFERENCE_FILES[1], AirflowVersion.V3_2_2]])('Airflow\'s own defaults in %s pass the checks', (file, version) => {
+  test('the reference files are the copies SOURCES.md describes (nothing outside the repository is read)', () => {
+    for (const file of REFERENCE_FILES) expect(fs.existsSync(file)).toBe(true);
+    const sources = fs.readFileSync(path.join(REFERENCE, 'SOURCES.md'), 'utf8');
+    expect(sources).toContain('airflow-3.4.json: Airflow "3.4.0.dev"');
+  });
+
+  test('Airflow 3.3 is the 3.4 file without the settings added in 3.4', () => {
+    const reference = JSON.parse(fs.readFileSync(REFERENCE_FILES[2], 'utf8'));
+    const af33 = airflowSettingsData(AirflowVersion.V3_3_2);
+    const af34 = airflowSettingsData(AirflowVersion.V3_4_0);
+    const added34: string[] = [];
+    for (const [section, keys] of Object.entries<any>(reference.sections)) {
+      for (const [key, info] of Object.entries<any>(keys)) {
+        if (info.versionAdded === '3.4.0' && reference.sectionSources[section].versionAddedRefersTo === 'airflow') added34.push(`${section}.${key}`);
+      }
+    }
+    expect(added34).toHaveLength(9); // SOURCES.md: 9 options with version_added 3.4.0
+    for (const name of added34) {
+      expect({ name, in33: known(af33, name), in34: known(af34, name) }).toEqual({ name, in33: false, in34: true });
+    }
+    for (const name of ['state_store.default_retention_days', 'sdk.coordinators', 'callbacks.callback_execution_timeout']) {
+      expect({ name, in33: known(af33, name) }).toEqual({ name, in33: true });
+    }
+  });
+
+  test.each([
+    [REFERENCE_FILES[0], AirflowVersion.V2_11_1],
+    [REFERENCE_FILES[1], AirflowVersion.V3_2_2],
+    [REFERENCE_FILES[2], AirflowVersion.V3_4_0],
+  ])('Airflow\'s own defaults in %s pass the checks', (file, version) => {
     const reference = JSON.parse(fs.readFileSync(file, 'utf8'));
     const errors: string[] = [];
     let checked = 0;

@@ -16,6 +16,16 @@ describe('README example', () => {
     expect(block).toBe(example);
   });
 
+  test('"Use it in your cdk8s app" comes before "Getting started" and shows examples/cdk8s-app.ts word for word', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf-8');
+    const section = readme.indexOf('## Use it in your cdk8s app');
+    expect(section).toBeGreaterThan(0);
+    expect(section).toBeLessThan(readme.indexOf('## Getting started'));
+    const block = /```typescript\n([\s\S]*?)```/.exec(readme.slice(section))![1];
+    // the pack-and-install check (test/packaging/install-check.test.ts) runs this file as main.ts of a fresh app
+    expect(block).toBe(readFileSync(join(root, 'examples', 'cdk8s-app.ts'), 'utf-8').replace("from '../src'", "from 'cdk8s-airflow'"));
+  });
+
   test('synthesizes valid manifests (the database Secret is the user\'s own)', () => {
     // run it as users do: a separate process, writing YAML files.
     const outdir = Testing.app().outdir;

@@ -3,7 +3,8 @@
 // Airflow 2.11.1, apache/airflow airflow/config_templates/config.yml @ 2e870c7006cd7e9578f2ae87692f9bcf4532dc71
 // with the config sections of apache-airflow-providers-celery 3.17.1, apache-airflow-providers-cncf-kubernetes 10.14.0, apache-airflow-providers-fab 1.5.4.
 // Regenerate (see src/config/data/README.md):
-//   node src/config/data/generate.js ../shared/airflow-config/airflow-2.json ../shared/airflow-config/airflow-3.json
+//   node src/config/data/generate.js test/fixtures/airflow-config/airflow-2.json test/fixtures/airflow-config/airflow-3.json \
+//     test/fixtures/airflow-config/airflow-3.4.json
 import { AirflowSettingsData } from './settings-data';
 
 /**

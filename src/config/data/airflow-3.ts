@@ -3,7 +3,8 @@
 // Airflow 3.2.0.dev, apache/airflow airflow-core/src/airflow/config_templates/config.yml @ 4bf2df845c6a66c1794a452c1cff8ae71ecdc276
 // with the config sections of apache-airflow-providers-celery 3.17.1, apache-airflow-providers-cncf-kubernetes 10.14.0, apache-airflow-providers-fab 3.5.0.
 // Regenerate (see src/config/data/README.md):
-//   node src/config/data/generate.js ../shared/airflow-config/airflow-2.json ../shared/airflow-config/airflow-3.json
+//   node src/config/data/generate.js test/fixtures/airflow-config/airflow-2.json test/fixtures/airflow-config/airflow-3.json \
+//     test/fixtures/airflow-config/airflow-3.4.json
 import { AirflowSettingsData } from './settings-data';
 
 /**

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// Generates airflow-2.ts and airflow-3.ts (next to this script) from the Airflow configuration reference JSON files.
+// Generates airflow-2.ts, airflow-3.ts, airflow-3-3.ts and airflow-3-4.ts (next to this script) from the Airflow
+// configuration reference JSON files (copies in test/fixtures/airflow-config, see SOURCES.md there):
 //
-//   node src/config/data/generate.js ../shared/airflow-config/airflow-2.json ../shared/airflow-config/airflow-3.json
+//   node src/config/data/generate.js test/fixtures/airflow-config/airflow-2.json \
+//     test/fixtures/airflow-config/airflow-3.json test/fixtures/airflow-config/airflow-3.4.json
+//
+// The Airflow 3.4 file also gives Airflow 3.3: its core settings filtered by `versionAdded` (at most 3.3.x).
 //
 // `--out <dir>` writes the modules to another directory (the tests use it to check the committed ones are current).
 // See README.md in this directory for what is kept and why. The output is deterministic: object keys are sorted,
@@ -24,24 +28,77 @@ function main(args) {
     outDir = argv[out + 1];
     argv.splice(out, 2);
   }
-  if (argv.length !== 2 || !outDir) {
-    fail('usage: node src/config/data/generate.js [--out <dir>] <airflow-2.json> <airflow-3.json>');
+  if (argv.length !== 3 || !outDir) {
+    fail('usage: node src/config/data/generate.js [--out <dir>] <airflow-2.json> <airflow-3.json> <airflow-3.4.json>');
   }
   const inputs = argv.map(file => ({ file, text: fs.readFileSync(file, 'utf8') }));
   for (const input of inputs) input.data = JSON.parse(input.text);
-  const byMajor = {};
+  const byRole = {};
   for (const input of inputs) {
-    const major = String(input.data.airflowVersion ?? '').split('.')[0];
-    if (major !== '2' && major !== '3') fail(`${input.file}: airflowVersion must be 2.x or 3.x, got '${input.data.airflowVersion}'`);
-    if (byMajor[major]) fail(`two inputs for Airflow ${major}`);
-    byMajor[major] = input;
+    const version = String(input.data.airflowVersion ?? '');
+    const role = version.startsWith('2.') ? '2' : version.startsWith('3.4.') ? '3.4' : version.startsWith('3.') ? '3' : undefined;
+    if (!role) fail(`${input.file}: airflowVersion must be 2.x or 3.x, got '${version}'`);
+    if (byRole[role]) fail(`two inputs for Airflow ${role}`);
+    byRole[role] = input;
   }
-  if (!byMajor['2'] || !byMajor['3']) fail('give one Airflow 2 and one Airflow 3 file');
+  if (!byRole['2'] || !byRole['3'] || !byRole['3.4']) fail('give one Airflow 2, one Airflow 3 (3.0-3.2) and one Airflow 3.4 file');
 
-  const af2 = build(byMajor['2'].data, undefined);
-  const af3 = build(byMajor['3'].data, byMajor['2'].data);
-  write(path.join(outDir, 'airflow-2.ts'), 'AIRFLOW_2_SETTINGS', byMajor['2'], af2);
-  write(path.join(outDir, 'airflow-3.ts'), 'AIRFLOW_3_SETTINGS', byMajor['3'], af3);
+  const af2 = build(byRole['2'].data, undefined);
+  const af3 = build(byRole['3'].data, byRole['2'].data);
+  write(path.join(outDir, 'airflow-2.ts'), 'AIRFLOW_2_SETTINGS', byRole['2'], af2);
+  write(path.join(outDir, 'airflow-3.ts'), 'AIRFLOW_3_SETTINGS', byRole['3'], af3);
+  for (const minor of ['3.3', '3.4']) {
+    const data = upTo(byRole['3.4'].data, minor);
+    const compact = build(data, byRole['2'].data);
+    compact.added = addedSince(data, byRole['3'].data);
+    const input = { ...byRole['3.4'], data };
+    write(path.join(outDir, `airflow-${minor.replace('.', '-')}.ts`), `AIRFLOW_${minor.replace('.', '_')}_SETTINGS`, input, compact);
+  }
+}
+
+/** Major and minor of a version string (`3.3.0` -> [3, 3]); undefined for null. */
+function minorOf(version) {
+  if (version === null || version === undefined) return undefined;
+  const match = /^(\d+)\.(\d+)/.exec(String(version));
+  if (!match) fail(`cannot read version '${version}'`);
+  return [Number(match[1]), Number(match[2])];
+}
+
+/**
+ * `data` without the core settings added after `minor` (e.g. `3.3`): Airflow 3.3 as the 3.4 file describes it.
+ * Provider sections stay (their `versionAdded` is a provider release); the newest minor is `data` itself.
+ */
+function upTo(data, minor) {
+  const [major, wanted] = minorOf(minor);
+  const [dataMajor, dataMinor] = minorOf(data.airflowVersion);
+  const sections = {};
+  for (const [section, keys] of Object.entries(data.sections)) {
+    const core = data.sectionSources?.[section]?.versionAddedRefersTo === 'airflow';
+    const kept = Object.entries(keys).filter(([, info]) => {
+      const added = core ? minorOf(info.versionAdded) : undefined;
+      return !added || added[0] < major || (added[0] === major && added[1] <= wanted);
+    });
+    if (kept.length > 0) sections[section] = Object.fromEntries(kept);
+  }
+  const exact = dataMajor === major && dataMinor === wanted;
+  return {
+    ...data,
+    airflowVersion: exact ? data.airflowVersion : `${minor}.x`,
+    versionNote: exact ? data.versionNote : `${data.airflowVersion} without the settings added after ${minor}`,
+    sections,
+  };
+}
+
+/** The core settings of `data` that `base` (the 3.0-3.2 file) lacks, with the Airflow release that added them. */
+function addedSince(data, base) {
+  const added = {};
+  for (const [section, keys] of Object.entries(data.sections)) {
+    if (data.sectionSources?.[section]?.versionAddedRefersTo !== 'airflow') continue;
+    for (const [key, info] of Object.entries(keys)) {
+      if (base.sections[section]?.[key] === undefined && info.versionAdded) added[`${section}.${key}`] = info.versionAdded;
+    }
+  }
+  return sortObject(added);
 }
 
 /**
@@ -153,10 +210,11 @@ function write(outFile, constName, input, compact) {
   const lines = [
     '// GENERATED FILE, DO NOT EDIT.',
     `// Generated by src/config/data/generate.js from ${path.basename(input.file)} (sha256 ${sha}):`,
-    `// Airflow ${data.airflowVersion}, ${data.source}`,
+    `// Airflow ${data.airflowVersion}${data.airflowVersion.endsWith('.x') ? ` (${data.versionNote})` : ''}, ${data.source}`,
     `// with the config sections of ${providers.join(', ')}.`,
     '// Regenerate (see src/config/data/README.md):',
-    '//   node src/config/data/generate.js ../shared/airflow-config/airflow-2.json ../shared/airflow-config/airflow-3.json',
+    '//   node src/config/data/generate.js test/fixtures/airflow-config/airflow-2.json test/fixtures/airflow-config/airflow-3.json \\',
+    '//     test/fixtures/airflow-config/airflow-3.4.json',
     "import { AirflowSettingsData } from './settings-data';",
     '',
     '/**',

@@ -7,7 +7,7 @@ export type AirflowSettingType = 's' | 'i' | 'f' | 'b';
 
 /**
  * What the library knows about the settings of one Airflow major version: the shape of the generated
- * `airflow-2.ts` and `airflow-3.ts` (see `README.md` in this directory).
+ * `airflow-2.ts`, `airflow-3.ts`, `airflow-3-3.ts` and `airflow-3-4.ts` (see `README.md` in this directory).
  *
  * @internal
  */
@@ -31,4 +31,9 @@ export interface AirflowSettingsData {
   readonly renamedSections: { readonly [section: string]: readonly [string, string] };
   /** Removed `section.key` to `[Airflow version of the removal, reason or '']`. */
   readonly removed: { readonly [sectionDotKey: string]: readonly [string, string] };
+  /**
+   * Airflow 3.3 and later: the core settings the Airflow 3.0-3.2 data lacks, to the Airflow release that added them
+   * (`versionAdded`), so that a setting of a later release is named as such on an earlier one.
+   */
+  readonly added?: { readonly [sectionDotKey: string]: string };
 }

@@ -61,6 +61,13 @@ export interface AirflowSecretsOptions {
    * @default - generated in the cluster (Airflow 2).
    */
   readonly webserverSecretKey?: kplus.SecretValue;
+  /**
+   * The image of the Job that generates the Secrets in the cluster: any image with `python3`, pinned to a version
+   * tag or digest (the script uses Python's standard library only), e.g. `python:3.12.11-slim-bookworm`.
+   *
+   * @default - the Airflow image (`image`).
+   */
+  readonly generatorImage?: string;
 }
 
 /**
@@ -428,7 +435,11 @@ export class AirflowDeployment extends Construct {
 
     const generated = this.node.findAll().filter((c): c is GeneratedSecret => c instanceof GeneratedSecret);
     if (generated.length > 0) {
-      this.secretGenerator = new SecretGeneratorJob(this, 'SecretGenerator', { secrets: generated, image: recipe.image, imagePullPolicy: recipe.imagePullPolicy });
+      this.secretGenerator = new SecretGeneratorJob(this, 'SecretGenerator', {
+        secrets: generated,
+        image: props.secrets?.generatorImage ?? recipe.image,
+        imagePullPolicy: recipe.imagePullPolicy,
+      });
     }
     // last, once every pod exists.
     addImagePullSecretsEverywhere(this, props.imagePullSecrets ?? [], this.kubernetesExecutor ? [this.kubernetesExecutor.podTemplate] : []);

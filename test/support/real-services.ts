@@ -93,6 +93,7 @@ export function run(command: string, args: string[], options: SpawnOptions & { i
     }, options.timeoutMs ?? 30_000);
     child.on('error', e => { clearTimeout(timer); reject(e); });
     child.on('close', code => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
+    child.stdin!.on('error', () => { /* the command exited without reading its input */ });
     child.stdin!.end(options.input ?? '');
   });
 }

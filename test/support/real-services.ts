@@ -17,7 +17,7 @@
  * await pg.stop();
  */
 import { ChildProcess, execFile, spawn, SpawnOptions } from 'child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { createServer, Socket } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -323,8 +323,14 @@ export async function startMariaDb(): Promise<MariaDbService> {
 
 // ---------------------------------------------------------------- S3 (moto server) and the AWS CLI
 
-/** The venv of scripts/setup/services.sh (awscli, moto server). */
-export const SERVICES_VENV = join(CACHE_DIR, 'services-venv');
+/**
+ * The venv of scripts/setup/services.sh (awscli, moto server, SQLAlchemy, psycopg2, asyncpg): named by
+ * `<cache>/services-venv.path` (outside the cache when root's home is closed to the pods' users).
+ */
+export const SERVICES_VENV = (() => {
+  const pointer = join(CACHE_DIR, 'services-venv.path');
+  return existsSync(pointer) ? readFileSync(pointer, 'utf-8').trim() : join(CACHE_DIR, 'services-venv');
+})();
 
 /** A running S3-compatible server. */
 export interface S3Service extends RunningService {

@@ -17,10 +17,10 @@
  * await pg.stop();
  */
 import { ChildProcess, execFile, spawn, SpawnOptions } from 'child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { createServer, Socket } from 'net';
 import { tmpdir } from 'os';
-import { join } from 'path';
+import { dirname, join } from 'path';
 import { CACHE_DIR } from './real-components';
 
 /** The uid/gid database servers run as when the tests run as root (`nobody`). */
@@ -340,6 +340,8 @@ export interface S3Service extends RunningService {
   readonly awsEnv: Record<string, string>;
   /** Runs `aws <args>` against it, e.g. `['s3', 'mb', 's3://dags']`; fails on a non-zero exit. */
   aws(args: string[]): Promise<string>;
+  /** Makes `s3://<bucket>/<prefix>` hold exactly `files` (key below the prefix → text), with one `aws s3 sync --delete`. */
+  setObjects(bucket: string, prefix: string, files: Record<string, string>): Promise<void>;
 }
 
 /** The folder with the venv's `aws` (put it first on PATH for scripts that call `aws`). */
@@ -359,6 +361,16 @@ export async function startS3(): Promise<S3Service> {
   return {
     host: '127.0.0.1', port, dir, endpoint, awsEnv, output: proc.output,
     aws: args => runOk(join(AWS_CLI_DIR, 'aws'), args, { env: { PATH: process.env.PATH, HOME: dir, ...awsEnv }, timeoutMs: 60_000 }),
+    setObjects: async (bucket, prefix, files) => {
+      const local = mkdtempSync(join(dir, 'objects-'));
+      for (const [key, text] of Object.entries(files)) {
+        mkdirSync(dirname(join(local, key)), { recursive: true });
+        writeFileSync(join(local, key), text);
+      }
+      await runOk(join(AWS_CLI_DIR, 'aws'), ['s3', 'sync', local, `s3://${bucket}/${prefix}`, '--delete', '--no-progress'],
+        { env: { PATH: process.env.PATH, HOME: dir, ...awsEnv }, timeoutMs: 60_000 });
+      rmSync(local, { recursive: true, force: true });
+    },
     stop: async () => { await proc.stop('SIGTERM'); rmSync(dir, { recursive: true, force: true }); },
   };
 }

@@ -2,7 +2,7 @@ import { Testing } from 'cdk8s';
 import { describe, expect, test } from 'vitest';
 import { GeneratedSecret, GeneratedValue, SecretGeneratorJob } from '../../src';
 import { expectValidManifests } from '../support/manifests';
-import { one, podSpec, testChart } from '../support/synth';
+import { one, podSpec, synthDeployment, testChart } from '../support/synth';
 
 describe('GeneratedSecret', () => {
   test('names the Secret deterministically and synthesizes nothing itself', () => {
@@ -71,5 +71,17 @@ describe('SecretGeneratorJob', () => {
 
   test('fails without Secrets', () => {
     expect(() => new SecretGeneratorJob(testChart(), 'Gen', { secrets: [] })).toThrow("SecretGeneratorJob 'test/Gen': 'secrets' must not be empty");
+  });
+
+  test('image: any pinned image with python3; AirflowDeployment takes it as secrets.generatorImage (default: the Airflow image)', () => {
+    const generator = (manifests: any[]) => podSpec(manifests.find(m => m.kind === 'Job' && m.spec.template.spec.containers[0].name === 'generate-secrets')).containers[0];
+    expect(generator(synthDeployment({}).manifests).image).toBe(synthDeployment({}).airflow.recipe.image);
+    expect(generator(synthDeployment({ secrets: { generatorImage: 'python:3.12.11-slim-bookworm' } }).manifests).image).toBe('python:3.12.11-slim-bookworm');
+    const chart = testChart();
+    const a = new GeneratedSecret(chart, 'A', { keys: [{ key: 'k', value: GeneratedValue.fernetKey() }] });
+    expect(() => new SecretGeneratorJob(chart, 'Gen', { secrets: [a], image: 'python' }))
+      .toThrow("SecretGeneratorJob 'test/Gen': 'image' must be an image with python3 pinned to a version tag or digest, got 'python': "
+        + "use e.g. 'python:3.12.11-slim-bookworm' (AirflowDeployment: 'secrets.generatorImage')");
+    expect(() => synthDeployment({ secrets: { generatorImage: 'python:latest' } })).toThrow("'image' must be an image with python3 pinned to a version tag or digest, got 'python:latest'");
   });
 });

@@ -384,7 +384,7 @@ export const STATSD_EXPORTER_BIN = join(CACHE_DIR, 'bin', 'statsd_exporter-v0.28
 export interface StatsdExporterService extends RunningService {
   /** The UDP port it reads StatsD lines on. */
   readonly udpPort: number;
-  /** Sends StatsD lines (e.g. `airflow.ti.finish.dag.task.success:1|c`) and waits until they are counted. */
+  /** Sends StatsD lines (e.g. `airflow.ti.finish.dag.task.success:1|c`, one event each) and waits until they are handled. */
   send(lines: string[]): Promise<void>;
   /** The text of `/metrics`. */
   metrics(): Promise<string>;
@@ -403,20 +403,22 @@ export async function startStatsdExporter(mappingFile: string): Promise<StatsdEx
     const response = await fetch(`http://127.0.0.1:${port}/metrics`);
     return response.text();
   };
-  const linesSeen = async () => {
-    const m = /^statsd_exporter_lines_total\s+(\d+)/m.exec(await metrics());
-    return m ? Number(m[1]) : 0;
+  // every event read is counted once the mapper has handled it: as an action (map, drop) or as unmapped.
+  const eventsHandled = async () => {
+    const text = await metrics();
+    const sum = (pattern: RegExp) => [...text.matchAll(pattern)].reduce((total, m) => total + Number(m[1]), 0);
+    return sum(/^statsd_exporter_events_actions_total\{[^}]*\} (\d+)$/gm) + sum(/^statsd_exporter_events_unmapped_total (\d+)$/gm);
   };
   return {
     host: '127.0.0.1', port, udpPort, dir, output: proc.output, metrics,
     send: async lines => {
-      const before = await linesSeen();
+      const before = await eventsHandled();
       const socket = createSocket('udp4');
       for (const line of lines) {
         await new Promise<void>((resolve, reject) => socket.send(line, udpPort, '127.0.0.1', e => (e ? reject(e) : resolve())));
       }
       socket.close();
-      await waitFor('statsd_exporter reading the lines', async () => (await linesSeen()) >= before + lines.length, 10_000, proc);
+      await waitFor('statsd_exporter handling the lines', async () => (await eventsHandled()) >= before + lines.length, 10_000, proc);
     },
     stop: async () => { await proc.stop('SIGTERM'); rmSync(dir, { recursive: true, force: true }); },
   };

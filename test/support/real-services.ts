@@ -126,25 +126,38 @@ export function tcpOpen(port: number): Promise<boolean> {
   });
 }
 
-/** A long-running process with its output captured; `stop()` sends `signal` and waits (SIGKILL after 10 s). */
+/**
+ * A long-running process with its output captured, in a process group of its own. `stop()` sends `signal` to the
+ * process only (as the kubelet signals a container's main process), waits for it to exit (SIGKILL after 10 s),
+ * then kills what is left of its group (e.g. a `sleep` the shell started, which would hold the output pipes).
+ */
 export function startProcess(command: string, args: string[], options: SpawnOptions = {}) {
-  const child: ChildProcess = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(command, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let exited = false;
   child.stdout!.on('data', d => { output += d; });
   child.stderr!.on('data', d => { output += d; });
-  const closed = new Promise<void>(resolve => child.on('close', () => { exited = true; resolve(); }));
+  const exit = new Promise<void>(resolve => child.on('exit', () => { exited = true; resolve(); }));
+  const closed = new Promise<void>(resolve => child.on('close', () => resolve()));
   child.on('error', e => { output += `\nspawn ${command} failed: ${e.message}`; exited = true; });
+  const killGroup = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch { /* the group is gone */ }
+  };
   return {
     child,
     output: () => output,
     exited: () => exited,
     stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
-      if (exited) return;
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      if (!exited) {
+        child.kill(signal);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exit;
+        clearTimeout(timer);
+      }
+      killGroup();
       await closed;
-      clearTimeout(timer);
     },
   };
 }

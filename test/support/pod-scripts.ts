@@ -5,7 +5,7 @@
  * text from the manifests.
  */
 import { SpawnOptions } from 'child_process';
-import { mkdirSync, symlinkSync } from 'fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { expect } from 'vitest';
 import { asUser, IS_ROOT, run, RunResult, startProcess, tempDir } from './real-services';
@@ -122,3 +122,19 @@ export function startContainer(c: any, options: ContainerRun) {
 
 /** Whether scripts really run under the pod's uid here (root can switch; otherwise they run as the current user). */
 export const RUNS_AS_POD_USER = IS_ROOT;
+
+/**
+ * Environment giving `uid` a passwd and group entry as the image has one (nss_wrapper from Debian's
+ * libnss-wrapper, the way docker-library images give arbitrary uids a name), for programs that look their user up
+ * (initdb, postgres).
+ */
+export function imageUserEnv(name: string, uid: number, gid: number, home: string): Record<string, string> {
+  const dir = tempDir('nss');
+  writeFileSync(join(dir, 'passwd'), `root:x:0:0:root:/root:/bin/sh\n${name}:x:${uid}:${gid}:${name}:${home}:/bin/sh\n`);
+  writeFileSync(join(dir, 'group'), `root:x:0:\n${name}:x:${gid}:\n`);
+  return {
+    LD_PRELOAD: '/usr/lib/x86_64-linux-gnu/libnss_wrapper.so'.replace('x86_64-linux-gnu', `${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`),
+    NSS_WRAPPER_PASSWD: join(dir, 'passwd'),
+    NSS_WRAPPER_GROUP: join(dir, 'group'),
+  };
+}

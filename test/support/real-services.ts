@@ -287,7 +287,7 @@ export async function startRedis(options: { args?: string[]; uid?: number; env?:
   const uid = options.uid ?? SERVICE_UID;
   const dir = tempDir('redis', uid);
   const port = await freePort();
-  const args = [...(options.args ?? []), '--port', String(port), '--bind', '127.0.0.1', '--save', ''];
+  const args = [...(options.args ?? []), '--port', String(port), '--bind', '127.0.0.1'];
   if (!args.includes('--dir')) args.push('--dir', dir);
   const proc = startProcess('redis-server', args, { ...asUser(uid), cwd: dir, env: { PATH: process.env.PATH, ...options.env } });
   await waitFor('Redis', () => tcpOpen(port), 15_000, proc);

@@ -32,7 +32,12 @@ describeWith(['apt', 'services'], 'S3 sync runtime: the sync script with the AWS
       const keys = kplus.Secret.fromSecretName(chart, 'Aws', 'aws-keys');
       return {
         dagSource: new S3SyncSidecar({
-          bucket: BUCKET, prefix, region: 'eu-west-1', endpointUrl: s3.endpoint, interval: Duration.seconds(10), allowEmpty,
+          bucket: BUCKET,
+          prefix,
+          region: 'eu-west-1',
+          endpointUrl: s3.endpoint,
+          interval: Duration.seconds(10),
+          allowEmpty,
           credentials: S3Credentials.fromAccessKeys({ secret: keys, key: 'access-key-id' }, { secret: keys, key: 'secret-access-key' }),
         }),
       };

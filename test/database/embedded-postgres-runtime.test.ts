@@ -24,6 +24,7 @@ const PASSWORD = 'StandIn0123456789abcdefABCDEF0123';
 function fsGroupWalk(path: string, gid: number): void {
   const st = statSync(path);
   chownSync(path, st.uid, gid);
+  // eslint-disable-next-line no-bitwise
   chmodSync(path, (st.mode & 0o7777) | (st.isDirectory() ? 0o2070 : 0o060));
   if (st.isDirectory()) for (const name of readdirSync(path)) fsGroupWalk(join(path, name), gid);
 }

@@ -16,7 +16,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { containerEnv, containerOf, objectOf, pythonShimDir, runAsOf, runContainer } from '../support/pod-scripts';
 import { describeWith } from '../support/real-components';
 import {
-  freePort, IS_ROOT, PgBouncerService, PGBOUNCER_BIN, psqlAs, PostgresService, run, runOk, SERVICES_VENV, startPgBouncer, startPostgres, startProcess, tempDir, waitFor,
+  freePort, IS_ROOT, PgBouncerService, PGBOUNCER_BIN, psqlAs, PostgresService, run, runOk, SERVICES_VENV,
+  startPgBouncer, startPostgres, startProcess, tempDir, waitFor,
 } from '../support/real-services';
 import { airflowCfg, deployInChart, synthDeployment } from '../support/synth';
 

@@ -50,8 +50,7 @@ export function containerOf(object: any, name: string): any {
 export function containerEnv(c: any, secrets: Record<string, string> = {}, overrides: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const e of c.env ?? []) {
-    if (e.value !== undefined) env[e.name] = e.value;
-    else if (e.valueFrom?.secretKeyRef) {
+    if (e.value !== undefined) {env[e.name] = e.value;} else if (e.valueFrom?.secretKeyRef) {
       const key = e.valueFrom.secretKeyRef.key;
       if (secrets[key] === undefined && overrides[e.name] === undefined) throw new Error(`container ${c.name}: no stand-in for secret key '${key}' (env ${e.name})`);
       env[e.name] = secrets[key];

@@ -106,7 +106,8 @@ export async function runOk(command: string, args: string[], options: SpawnOptio
 }
 
 /** Waits until `check` resolves true (polling), or fails after `timeoutMs` with `what`. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000, process?: { output(): string; exited(): boolean }): Promise<void> {
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000,
+  process?: { output(): string; exited(): boolean }): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (process?.exited()) throw new Error(`${what}: the process exited\n${process.output()}`);
@@ -214,7 +215,12 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   await waitFor('PostgreSQL', async () => (await psql('SELECT 1')).trim() === '1', 30_000, proc);
   const version = (await psql('SHOW server_version')).trim().split(' ')[0];
   return {
-    host: '127.0.0.1', port, dir, socketDir: dir, superuser: 'postgres', version,
+    host: '127.0.0.1',
+    port,
+    dir,
+    socketDir: dir,
+    superuser: 'postgres',
+    version,
     url: `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`,
     output: proc.output,
     sql: psql,
@@ -266,7 +272,11 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
   const proc = startProcess(PGBOUNCER_BIN, [options.ini], { ...asUser(options.uid ?? SERVICE_UID), cwd: dir });
   await waitFor('PgBouncer', () => tcpOpen(options.port), 15_000, proc);
   return {
-    host: '127.0.0.1', port: options.port, dir, version, output: proc.output,
+    host: '127.0.0.1',
+    port: options.port,
+    dir,
+    version,
+    output: proc.output,
     stop: async () => { await proc.stop('SIGINT'); rmSync(dir, { recursive: true, force: true }); },
   };
 }
@@ -292,7 +302,10 @@ export async function startRedis(options: { args?: string[]; uid?: number; env?:
   const proc = startProcess('redis-server', args, { ...asUser(uid), cwd: dir, env: { PATH: process.env.PATH, ...options.env } });
   await waitFor('Redis', () => tcpOpen(port), 15_000, proc);
   return {
-    host: '127.0.0.1', port, dir, output: proc.output,
+    host: '127.0.0.1',
+    port,
+    dir,
+    output: proc.output,
     cli: (cliArgs, password) => run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...cliArgs],
       { env: { PATH: process.env.PATH, ...(password !== undefined ? { REDISCLI_AUTH: password } : {}) } }),
     stop: async () => { await proc.stop('SIGTERM'); rmSync(dir, { recursive: true, force: true }); },
@@ -303,10 +316,10 @@ export async function startRedis(options: { args?: string[]; uid?: number; env?:
 
 /** A running MariaDB. */
 export interface MariaDbService extends RunningService {
-  /** Runs SQL as root through the socket and returns tab-separated rows without headers. */
-  sql(sql: string, database?: string): Promise<string>;
   /** The server version, e.g. `10.11.19-MariaDB-0+deb12u1`. */
   readonly version: string;
+  /** Runs SQL as root through the socket and returns tab-separated rows without headers. */
+  sql(sql: string, database?: string): Promise<string>;
 }
 
 /** Starts a MariaDB server (mariadb-install-db into a temporary folder; root without password on the socket). */
@@ -329,7 +342,12 @@ export async function startMariaDb(): Promise<MariaDbService> {
   await waitFor('MariaDB', async () => (await sql('SELECT 1')).trim() === '1', 60_000, proc);
   const version = (await sql('SELECT VERSION()')).trim();
   return {
-    host: '127.0.0.1', port, dir, version, output: proc.output, sql,
+    host: '127.0.0.1',
+    port,
+    dir,
+    version,
+    output: proc.output,
+    sql,
     stop: async () => { await proc.stop('SIGTERM'); rmSync(dir, { recursive: true, force: true }); },
   };
 }
@@ -368,11 +386,20 @@ export async function startS3(): Promise<S3Service> {
   await waitFor('moto S3 server', () => tcpOpen(port), 30_000, proc);
   const endpoint = `http://127.0.0.1:${port}`;
   const awsEnv = {
-    AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-1',
-    AWS_ENDPOINT_URL_S3: endpoint, AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_REGION: 'eu-west-1',
+    AWS_DEFAULT_REGION: 'eu-west-1',
+    AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_EC2_METADATA_DISABLED: 'true',
   };
   return {
-    host: '127.0.0.1', port, dir, endpoint, awsEnv, output: proc.output,
+    host: '127.0.0.1',
+    port,
+    dir,
+    endpoint,
+    awsEnv,
+    output: proc.output,
     aws: args => runOk(join(AWS_CLI_DIR, 'aws'), args, { env: { PATH: process.env.PATH, HOME: dir, ...awsEnv }, timeoutMs: 60_000 }),
     setObjects: async (bucket, prefix, files) => {
       const local = mkdtempSync(join(dir, 'objects-'));
@@ -423,7 +450,12 @@ export async function startStatsdExporter(mappingFile: string): Promise<StatsdEx
     return sum(/^statsd_exporter_events_actions_total\{[^}]*\} (\d+)$/gm) + sum(/^statsd_exporter_events_unmapped_total (\d+)$/gm);
   };
   return {
-    host: '127.0.0.1', port, udpPort, dir, output: proc.output, metrics,
+    host: '127.0.0.1',
+    port,
+    udpPort,
+    dir,
+    output: proc.output,
+    metrics,
     send: async lines => {
       const before = await eventsHandled();
       const socket = createSocket('udp4');

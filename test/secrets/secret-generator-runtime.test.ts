@@ -40,7 +40,7 @@ describeWith(['apt'], 'secret generator runtime: the Job\'s script against a fak
   /** Secrets in the fake API server: name → data (base64 values, as the API returns them). */
   const secrets = new Map<string, Record<string, string>>();
   const requests: Request[] = [];
-  let onCreate: 'create' | 'conflict' = 'create';
+  let onCreate: 'create' | 'conflict' | 'quota' = 'create';
   let onGet: 'serve' | 'forbidden' = 'serve';
 
   beforeAll(async () => {
@@ -80,6 +80,7 @@ describeWith(['apt'], 'secret generator runtime: the Job\'s script against a fak
         if (req.method === 'POST' && req.url === base) {
           const name = body.metadata.name;
           if (onCreate === 'conflict' || secrets.has(name)) return answer(409, status(409, 'AlreadyExists', `secrets "${name}" already exists`));
+          if (onCreate === 'quota') return answer(403, status(403, 'Forbidden', `secrets "${name}" is forbidden: exceeded quota: compute, requested: count/secrets=1`));
           const data = Object.fromEntries(Object.entries(body.stringData as Record<string, string>).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
           secrets.set(name, data);
           return answer(201, { ...body, stringData: undefined, data });
@@ -179,6 +180,22 @@ describeWith(['apt'], 'secret generator runtime: the Job\'s script against a fak
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe(`secret-generator: GET secret ${spec[0].name} answered 403: secrets "${spec[0].name}" is forbidden: `
       + 'User "system:serviceaccount:airflow:gen" cannot get resource "secrets"');
+  });
+
+  it('a refused create (not 409) fails the Job with the API server\'s message', async () => {
+    onCreate = 'quota';
+    const r = await runJob();
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`secret-generator: POST secret ${spec[0].name} answered 403: secrets "${spec[0].name}" is forbidden: `
+      + 'exceeded quota: compute, requested: count/secrets=1');
+  });
+
+  it('outside a pod (no KUBERNETES_SERVICE_HOST) it says so', async () => {
+    const { uid, gid } = runAsOf(job, c);
+    const r = await runContainer(c, { env: containerEnv(c, {}, { KUBERNETES_SERVICEACCOUNT_DIR: saDir }), uid, gid, path: [python] });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('secret-generator: KUBERNETES_SERVICE_HOST is not set: this script runs in a pod, where the kubelet sets it');
+    expect(requests).toEqual([]);
   });
 
   it('an API server whose certificate the service-account CA did not sign is refused', async () => {

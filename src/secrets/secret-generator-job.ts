@@ -120,6 +120,8 @@ if ":" in host:
 namespace = read("namespace")
 base = "https://" + host + ":" + os.environ.get("KUBERNETES_SERVICE_PORT", "443") + "/api/v1/namespaces/" + namespace + "/secrets"
 context = ssl.create_default_context(cafile=os.path.join(sa_dir, "ca.crt"))
+# in-cluster: never through an HTTP(S)_PROXY a webhook may have injected
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context))
 alphabet = string.ascii_letters + string.digits
 
 def call(method, url, body=None):
@@ -127,7 +129,7 @@ def call(method, url, body=None):
     headers = {"Authorization": "Bearer " + read("token"), "Accept": "application/json", "Content-Type": "application/json"}
     request = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
-        with urllib.request.urlopen(request, context=context, timeout=30) as response:
+        with opener.open(request, timeout=30) as response:
             return response.status, json.load(response)
     except urllib.error.HTTPError as e:
         try:

@@ -104,9 +104,13 @@ describeWith(['apt'], 'secret generator runtime: the Job\'s script against a fak
     expect([uid, gid]).toEqual([50000, 0]);
     expect(c.command[0]).toBe('python3');
     const env = containerEnv(c, {}, {
-      KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(port), KUBERNETES_SERVICEACCOUNT_DIR: saDir, PYTHONPATH: blockers,
+      KUBERNETES_SERVICE_HOST: '127.0.0.1',
+      KUBERNETES_SERVICE_PORT: String(port),
+      KUBERNETES_SERVICEACCOUNT_DIR: saDir,
+      PYTHONPATH: blockers,
       // a proxy injected into every pod must not catch the in-cluster API calls (port 9 refuses connections)
-      HTTPS_PROXY: 'http://127.0.0.1:9', https_proxy: 'http://127.0.0.1:9',
+      HTTPS_PROXY: 'http://127.0.0.1:9',
+      https_proxy: 'http://127.0.0.1:9',
     });
     return runContainer(c, { env, uid, gid, path: [python], timeoutMs: 30_000 });
   }

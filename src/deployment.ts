@@ -63,6 +63,13 @@ export interface AirflowSecretsOptions {
    * @default - generated in the cluster (Airflow 2).
    */
   readonly webserverSecretKey?: kplus.SecretValue;
+  /**
+   * The image of the Job that generates the Secrets in the cluster: any image with `python3`, pinned to a version
+   * tag or digest (the script uses Python's standard library only), e.g. `python:3.12.11-slim-bookworm`.
+   *
+   * @default - the Airflow image (`image`).
+   */
+  readonly generatorImage?: string;
 }
 
 /**
@@ -458,7 +465,10 @@ export class AirflowDeployment extends Construct {
     const generated = this.node.findAll().filter((c): c is GeneratedSecret => c instanceof GeneratedSecret);
     if (generated.length > 0) {
       this.secretGenerator = new SecretGeneratorJob(this, 'SecretGenerator', {
-        secrets: generated, image: recipe.image, imagePullPolicy: recipe.imagePullPolicy, gitOps: props.gitOps,
+        secrets: generated,
+        image: props.secrets?.generatorImage ?? recipe.image,
+        imagePullPolicy: recipe.imagePullPolicy,
+        gitOps: props.gitOps,
       });
     }
     // last, once every pod exists.

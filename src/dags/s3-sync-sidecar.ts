@@ -52,6 +52,15 @@ current_version() {
   fi
 }
 
+# whether folder $1 holds a file anywhere below it (POSIX sh: no find in every AWS CLI image).
+has_files() {
+  for f in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+    [ -f "$f" ] && return 0
+    if [ -d "$f" ] && [ ! -L "$f" ]; then has_files "$f" && return 0; fi
+  done
+  return 1
+}
+
 sync_files() {
   aws s3 sync "$source" "$@" --delete --exact-timestamps --no-progress --exclude '*__pycache__*' --exclude '*.pyc'
 }
@@ -82,6 +91,14 @@ sync_once() {
   if [ -n "$cur" ] && [ -z "$out" ]; then
     rm -rf "$stage"
     return 0
+  fi
+  if ! has_files "$stage"; then
+    if [ "\${SYNC_ALLOW_EMPTY:-false}" != true ]; then
+      log "ERROR: $source holds no files: not publishing an empty DAG folder\${cur:+ (version $cur stays)}. Check the bucket and 'prefix' of S3SyncSidecar; set 'allowEmpty: true' to publish an empty folder"
+      rm -rf "$stage"
+      return 1
+    fi
+    log "WARNING: $source holds no files: publishing an empty DAG folder ('allowEmpty' is true)"
   fi
   [ -z "$out" ] || echo "$out"
   if ! { ln -sfn ".versions/$new" "$root/current.tmp" && mv -T "$root/current.tmp" "$root/current"; }; then
@@ -257,6 +274,16 @@ export interface S3SyncSidecarProps {
   readonly image?: string;
 
   /**
+   * Publish a sync that found no files under the prefix. By default such a sync is refused and logged as an
+   * ERROR: the init container fails (no pod starts without DAGs) and the sidecar keeps the version it published
+   * last, because an empty or mistyped prefix, or a bucket emptied between a CI job's delete and upload, would
+   * otherwise remove every DAG from Airflow's view.
+   *
+   * @default false
+   */
+  readonly allowEmpty?: boolean;
+
+  /**
    * Resources of each sync container.
    *
    * @default - 20m CPU request, 128Mi memory request, 256Mi memory limit.
@@ -289,6 +316,7 @@ export class S3SyncSidecar implements IDagSource {
   private readonly credentials: S3Credentials;
   private readonly image: string;
   private readonly resources: kplus.ContainerResources;
+  private readonly allowEmpty: boolean;
 
   constructor(props: S3SyncSidecarProps) {
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.bucket)) {
@@ -320,6 +348,7 @@ export class S3SyncSidecar implements IDagSource {
     if (props.image !== undefined) checkPinnedImage(props.image, "S3SyncSidecar: 'image'", DEFAULT_IMAGE);
     this.image = props.image ?? DEFAULT_IMAGE;
     this.resources = props.resources ?? cpuAndMemory(20, 128, 256);
+    this.allowEmpty = props.allowEmpty ?? false;
   }
 
   /**
@@ -362,6 +391,7 @@ export class S3SyncSidecar implements IDagSource {
       S3_PREFIX: kplus.EnvValue.fromValue(this.prefix),
       SYNC_INTERVAL: kplus.EnvValue.fromValue(String(this.intervalSeconds)),
       SYNC_MODE: kplus.EnvValue.fromValue(mode),
+      SYNC_ALLOW_EMPTY: kplus.EnvValue.fromValue(String(this.allowEmpty)),
       DAGS_ROOT: kplus.EnvValue.fromValue(SYNC_ROOT),
       AWS_REGION: kplus.EnvValue.fromValue(this.region),
       AWS_DEFAULT_REGION: kplus.EnvValue.fromValue(this.region),

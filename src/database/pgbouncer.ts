@@ -20,6 +20,8 @@ const NOBODY = 65534;
 const CONFIG_DIR = '/etc/pgbouncer';
 /** The environment variable holding the upstream connection URL in every Airflow container. */
 const UPSTREAM_URL_ENV = 'AIRFLOW_DATABASE_UPSTREAM_URL';
+/** Where the database server's CA certificate (`serverCaCertificate`) is mounted. */
+const SERVER_CA_DIR = '/etc/pgbouncer-server-ca';
 /** The database name Airflow asks PgBouncer for; PgBouncer maps it to the real one. */
 const DATABASE_ALIAS = 'airflow_metadata';
 
@@ -80,6 +82,16 @@ export interface PgBouncerOptions {
    * @default true
    */
   readonly podDisruptionBudget?: boolean;
+  /**
+   * The Secret key holding the PEM certificate(s) of the CA that signed the database server's certificate (e.g. the
+   * Amazon RDS CA bundle), for a connection URL with `sslmode=verify-ca` or `verify-full`. It is mounted into the
+   * PgBouncer pod and becomes `server_tls_ca_file`: the URL's own `sslrootcert` names a file of the Airflow
+   * containers, which PgBouncer cannot read.
+   *
+   * @default - none: a URL with `sslmode=verify-ca` or `verify-full` must then say `sslrootcert=system` (the
+   * PgBouncer image's CA bundle), else `render-config` stops with a message naming this prop.
+   */
+  readonly serverCaCertificate?: kplus.SecretValue;
 }
 
 /**
@@ -125,7 +137,7 @@ export interface PgBouncerServiceMonitorOptions {
  * lands in a ConfigMap or a synthesized Secret: the init container `render-config` (the Airflow image, which has
  * Python) reads the connection URL from `connection` and writes `pgbouncer.ini`, `users.txt` and the exporter's
  * connection string into an emptyDir that the other containers mount read-only. `server_tls_sslmode` follows the
- * URL's `sslmode` (default `prefer`); `max_prepared_statements = 100` lets Airflow 3's asyncpg connections through
+ * URL's `sslmode` (default `prefer`), with `serverCaCertificate` as `server_tls_ca_file`; `max_prepared_statements = 100` lets Airflow 3's asyncpg connections through
  * transaction pooling. The configuration is rendered when a pod starts: after changing the Secret, restart the pods
  * (`kubectl rollout restart`).
  *
@@ -168,6 +180,9 @@ export class PgBouncer extends Construct {
     if (!props.connection.key) {
       throw new Error("PgBouncer: 'connection.key' must name the Secret key that holds the database connection URL");
     }
+    if (props.serverCaCertificate && !props.serverCaCertificate.key) {
+      throw new Error("PgBouncer: 'serverCaCertificate.key' must name the Secret key that holds the database server's CA certificate (PEM)");
+    }
     this.directConnection = props.connection;
     const recipe = props.recipe;
 
@@ -203,6 +218,7 @@ export class PgBouncer extends Construct {
         PGBOUNCER_DATABASE_ALIAS: kplus.EnvValue.fromValue(DATABASE_ALIAS),
         PGBOUNCER_MAX_CLIENT_CONN: kplus.EnvValue.fromValue(String(maxClientConnections)),
         PGBOUNCER_DEFAULT_POOL_SIZE: kplus.EnvValue.fromValue(String(defaultPoolSize)),
+        ...(props.serverCaCertificate ? { PGBOUNCER_SERVER_CA_FILE: kplus.EnvValue.fromValue(`${SERVER_CA_DIR}/ca.crt`) } : {}),
       },
       resources: cpuAndMemory(50, 64, 128),
       securityContext: restrictedContainerSecurityContext(NOBODY, NOBODY),
@@ -225,6 +241,14 @@ export class PgBouncer extends Construct {
       lifecycle: { preStop: kplus.Handler.fromCommand(['/bin/sleep', '5']) },
     });
     this.container.mount(CONFIG_DIR, config, { readOnly: true });
+    if (props.serverCaCertificate) {
+      // the init container checks that the file is there; PgBouncer reads it (server_tls_ca_file).
+      const ca = kplus.Volume.fromSecret(this, 'ServerCaVolume', props.serverCaCertificate.secret, {
+        name: 'server-ca', items: { [props.serverCaCertificate.key]: { path: 'ca.crt' } },
+      });
+      render.mount(SERVER_CA_DIR, ca, { readOnly: true });
+      this.container.mount(SERVER_CA_DIR, ca, { readOnly: true });
+    }
 
     if (props.metricsExporter ?? true) {
       this.exporterContainer = this.deployment.addContainer({
@@ -342,7 +366,10 @@ def fail(message):
     sys.exit("pgbouncer-config: " + message)
 
 env = os.environ
-parts = up.urlsplit(env["PGBOUNCER_UPSTREAM_URL"].strip())
+raw = env["PGBOUNCER_UPSTREAM_URL"].strip()
+if "#" in raw:
+    fail("the connection URL holds a '#', which ends a URL: URL-encode the user and password ('#' is %23), e.g. urllib.parse.quote(password, safe='')")
+parts = up.urlsplit(raw)
 if parts.scheme.split("+", 1)[0] not in ("postgresql", "postgres"):
     fail("the connection URL must be postgresql://... or postgresql+<driver>://..., got a URL starting with '" + parts.scheme + "://'")
 try:
@@ -363,9 +390,17 @@ if not re.fullmatch(r"[A-Za-z0-9_.@$-]+", user):
     fail("the user name must be letters, digits, '_', '.', '@', '$' and '-', got " + repr(user))
 if "\\n" in password or "\\r" in password:
     fail("the password holds a line break, which users.txt cannot hold")
-sslmode = dict(up.parse_qsl(parts.query)).get("sslmode", "prefer")
+params = dict(up.parse_qsl(parts.query, keep_blank_values=True))
+if "options" in params:
+    fail("the connection URL sets options=" + repr(params["options"]) + ", which PgBouncer refuses ('unsupported startup parameter'): remove it from the URL and set it on the role instead, e.g. ALTER ROLE " + user + " SET search_path = <schema>")
+sslmode = params.get("sslmode", "prefer")
 if sslmode not in ("disable", "allow", "prefer", "require", "verify-ca", "verify-full"):
     fail("sslmode must be disable, allow, prefer, require, verify-ca or verify-full, got " + repr(sslmode))
+ca_file = env.get("PGBOUNCER_SERVER_CA_FILE", "")
+if ca_file and not os.path.isfile(ca_file):
+    fail("the server CA certificate " + ca_file + " ('pgbouncer.serverCaCertificate') is missing")
+if sslmode in ("verify-ca", "verify-full") and not ca_file and params.get("sslrootcert") != "system":
+    fail("sslmode " + sslmode + " needs the CA of the database server, which PgBouncer cannot take from the URL's sslrootcert (a file of the Airflow containers): give it with 'pgbouncer.serverCaCertificate' (a Secret key holding the PEM), or write sslrootcert=system to use the PgBouncer image's CA bundle")
 out = env["PGBOUNCER_CONFIG_DIR"]
 listen = env["PGBOUNCER_PORT"]
 ini = "\\n".join([
@@ -385,6 +420,7 @@ ini = "\\n".join([
     "max_prepared_statements = 100",
     "ignore_startup_parameters = extra_float_digits",
     "server_tls_sslmode = " + sslmode,
+] + (["server_tls_ca_file = " + ca_file] if ca_file else []) + [
     "stats_users = " + user,
     "",
 ])

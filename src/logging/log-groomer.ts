@@ -66,8 +66,10 @@ log() {
 trap 'exit 0' TERM INT
 log "deleting files under $logs not modified for $RETENTION_MINUTES minutes, every $GROOM_INTERVAL_SECONDS seconds"
 while :; do
+  # one character per file or symlink really deleted (-delete is false when it fails, e.g. EACCES): a count
+  # that a name with a line break cannot skew.
   deleted=$(find "$logs" -mindepth 1 ! -path "$logs/lost+found" ! -path "$logs/lost+found/*" \\
-    -type f -mmin "+$RETENTION_MINUTES" -print -delete 2>/dev/null | wc -l)
+    \\( -type f -o -type l \\) -mmin "+$RETENTION_MINUTES" -delete -printf . 2>/dev/null | wc -c)
   # a folder goes only once it has been empty and unchanged for the retention too.
   find "$logs" -mindepth 1 ! -path "$logs/lost+found" ! -path "$logs/lost+found/*" \\
     -type d -empty -mmin "+$RETENTION_MINUTES" -delete 2>/dev/null

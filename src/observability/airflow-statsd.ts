@@ -40,7 +40,8 @@ export interface StatsdMetricsOptions {
   readonly resources?: kplus.ContainerResources;
   /**
    * Mapping rules appended after the library's own (the first matching rule wins), e.g. for metrics your DAGs
-   * or plugins send.
+   * or plugins send. A metric that no rule maps is dropped (a last catch-all rule): add a rule for each one you
+   * want, so that no name becomes a metric of its own per DAG or task.
    *
    * @default - none.
    */
@@ -109,7 +110,8 @@ export interface AirflowStatsdProps extends StatsdMetricsOptions {
  * One exporter pod (`quay.io/prometheus/statsd-exporter`, non-root, restricted security context) receives
  * StatsD over UDP on port 9125 (`statsd-ingest`) and serves `/metrics` on port 9102 (`metrics`); a ConfigMap
  * of mapping rules turns dotted names such as `airflow.pool.open_slots.default_pool` into labelled metrics
- * such as `airflow_pool_open_slots{pool="default_pool"}`. Airflow gets `[metrics] statsd_on`, `statsd_host`,
+ * such as `airflow_pool_open_slots{pool="default_pool"}`; task ids of TaskGroups (`group.task`) and dotted DAG
+ * ids or file names stay whole in their label; metrics no rule maps are dropped. Airflow gets `[metrics] statsd_on`, `statsd_host`,
  * `statsd_port` and `statsd_prefix`. Optionally a ServiceMonitor and a PrometheusRule for the Prometheus operator.
  *
  * There is always exactly one exporter: StatsD counters are summed inside it, so two would split them.

@@ -42,6 +42,17 @@ const rule = (match: string, name: string, labels?: { [name: string]: string }):
 const regexRule = (match: string, name: string, labels: { [name: string]: string }): MappingEntry =>
   ({ match: `^${P}\\.${match}$`, match_type: 'regex', name, labels });
 const drop = (match: string): MappingEntry => ({ match: `${P}.${match}`, name: 'dropped', action: 'drop' });
+/** One dot-free part of a name, and the rest of it (dots included), for regex rules. */
+const ONE = '([^.]+)';
+const ANY = '(.+)';
+/**
+ * The last rule: drops what no rule mapped, as statsd_exporter's README advises ("Any metric not matched will be
+ * dropped because "." matches all metrics", statsd_exporter v0.28.0 README.md). Without it every unmapped name
+ * becomes a metric of its own, e.g. one per task for a name with an unexpected number of parts: unbounded series.
+ * statsd_exporter tries every glob rule (the library's and `extraMappings`) before any regex rule
+ * (pkg/mapper/mapper.go `GetMapping`), so this catch-all only takes what all of them left.
+ */
+const CATCH_ALL_DROP: MappingEntry = { match: '.', match_type: 'regex', name: 'dropped', action: 'drop' };
 
 /**
  * The library's mapping rules, before the user's `extraMappings`.
@@ -57,9 +68,11 @@ const drop = (match: string): MappingEntry => ({ match: `${P}.${match}`, name: '
  */
 export function builtinStatsdMappings(executors: string[]): MappingEntry[] {
   const single = executors.length === 1 ? executors[0] : undefined;
+  // the short name first: statsd_exporter v0.28.0's glob matcher misses `a.b.c` when `a.b.c.*` comes before it
+  // (found by test/observability/statsd-runtime.test.ts).
   const executorRules = ['open_slots', 'queued_tasks', 'running_tasks'].flatMap(m => [
-    rule(`executor.${m}.*`, `airflow_executor_${m}`, { executor: '$1' }),
     single ? rule(`executor.${m}`, `airflow_executor_${m}`, { executor: single }) : drop(`executor.${m}`),
+    rule(`executor.${m}.*`, `airflow_executor_${m}`, { executor: '$1' }),
   ]);
   return [
     // short names whose tags plain StatsD loses: their dotted twins below carry the same values, labelled.
@@ -85,8 +98,9 @@ export function builtinStatsdMappings(executors: string[]): MappingEntry[] {
     rule('dag_processing.total_parse_time', 'airflow_dag_processing_total_parse_time'),
     rule('dag_processing.file_path_queue_size', 'airflow_dag_processing_file_path_queue_size'),
     rule('dag_processing.processor_timeouts', 'airflow_dag_processing_processor_timeouts'),
-    rule('dag_processing.last_duration.*', 'airflow_dag_processing_last_duration', { dag_file: '$1' }),
-    rule('dag_processing.last_run.seconds_ago.*', 'airflow_dag_processing_last_run_seconds_ago', { dag_file: '$1' }),
+    // DAG file stems may hold dots (`team.etl.py` → `team.etl`): the regex form takes the rest of the name.
+    regexRule(`dag_processing\\.last_duration\\.${ANY}`, 'airflow_dag_processing_last_duration', { dag_file: '$1' }),
+    regexRule(`dag_processing\\.last_run\\.seconds_ago\\.${ANY}`, 'airflow_dag_processing_last_run_seconds_ago', { dag_file: '$1' }),
     rule('dagbag_size', 'airflow_dagbag_size'),
 
     // executor slots
@@ -94,24 +108,26 @@ export function builtinStatsdMappings(executors: string[]): MappingEntry[] {
 
     // pool slots
     ...['open_slots', 'queued_slots', 'running_slots', 'deferred_slots', 'scheduled_slots', 'starving_tasks']
-      .map(m => rule(`pool.${m}.*`, `airflow_pool_${m}`, { pool: '$1' })),
+      .map(m => regexRule(`pool\\.${m}\\.${ANY}`, `airflow_pool_${m}`, { pool: '$1' })),
 
     // task instances: states, failures and successes, durations
-    rule('ti.start.*.*', 'airflow_ti_start', { dag_id: '$1', task_id: '$2' }),
-    rule('ti.finish.*.*.*', 'airflow_ti_finish', { dag_id: '$1', task_id: '$2', state: '$3' }),
-    rule('ti.running.*.*.*', 'airflow_ti_running', { queue: '$1', dag_id: '$2', task_id: '$3' }),
+    // task ids of TaskGroups hold dots (`my_group.my_task`): the DAG id is the first part, the task id the rest.
+    regexRule(`ti\\.start\\.${ONE}\\.${ANY}`, 'airflow_ti_start', { dag_id: '$1', task_id: '$2' }),
+    regexRule(`ti\\.finish\\.${ONE}\\.${ANY}\\.${ONE}`, 'airflow_ti_finish', { dag_id: '$1', task_id: '$2', state: '$3' }),
+    regexRule(`ti\\.running\\.${ONE}\\.${ONE}\\.${ANY}`, 'airflow_ti_running', { queue: '$1', dag_id: '$2', task_id: '$3' }),
     rule('ti_failures', 'airflow_ti_failures'),
     rule('ti_successes', 'airflow_ti_successes'),
-    rule('dag.*.*.duration', 'airflow_task_duration', { dag_id: '$1', task_id: '$2' }),
-    rule('dag.*.*.queued_duration', 'airflow_task_queued_duration', { dag_id: '$1', task_id: '$2' }),
-    rule('dag.*.*.scheduled_duration', 'airflow_task_scheduled_duration', { dag_id: '$1', task_id: '$2' }),
+    regexRule(`dag\\.${ONE}\\.${ANY}\\.duration`, 'airflow_task_duration', { dag_id: '$1', task_id: '$2' }),
+    regexRule(`dag\\.${ONE}\\.${ANY}\\.queued_duration`, 'airflow_task_queued_duration', { dag_id: '$1', task_id: '$2' }),
+    regexRule(`dag\\.${ONE}\\.${ANY}\\.scheduled_duration`, 'airflow_task_scheduled_duration', { dag_id: '$1', task_id: '$2' }),
 
     // DAG runs
-    rule('dagrun.duration.success.*', 'airflow_dagrun_duration', { dag_id: '$1', state: 'success' }),
-    rule('dagrun.duration.failed.*', 'airflow_dagrun_duration', { dag_id: '$1', state: 'failed' }),
-    rule('dagrun.schedule_delay.*', 'airflow_dagrun_schedule_delay', { dag_id: '$1' }),
-    rule('dagrun.dependency-check.*', 'airflow_dagrun_dependency_check', { dag_id: '$1' }),
-    rule('dagrun.*.first_task_scheduling_delay', 'airflow_dagrun_first_task_scheduling_delay', { dag_id: '$1' }),
+    // DAG ids may hold dots too.
+    regexRule(`dagrun\\.duration\\.success\\.${ANY}`, 'airflow_dagrun_duration', { dag_id: '$1', state: 'success' }),
+    regexRule(`dagrun\\.duration\\.failed\\.${ANY}`, 'airflow_dagrun_duration', { dag_id: '$1', state: 'failed' }),
+    regexRule(`dagrun\\.schedule_delay\\.${ANY}`, 'airflow_dagrun_schedule_delay', { dag_id: '$1' }),
+    regexRule(`dagrun\\.dependency-check\\.${ANY}`, 'airflow_dagrun_dependency_check', { dag_id: '$1' }),
+    regexRule(`dagrun\\.${ANY}\\.first_task_scheduling_delay`, 'airflow_dagrun_first_task_scheduling_delay', { dag_id: '$1' }),
 
     // operators
     regexRule('operator_failures_(.+)', 'airflow_operator_failures', { operator: '$1' }),
@@ -123,13 +139,14 @@ export function builtinStatsdMappings(executors: string[]): MappingEntry[] {
     rule('celery.execute_command.failure', 'airflow_celery_execute_command_failure'),
 
     // triggerer
-    rule('triggers.running.*', 'airflow_triggers_running', { hostname: '$1' }),
-    rule('triggerer.capacity_left.*', 'airflow_triggerer_capacity_left', { hostname: '$1' }),
+    // host names may be fully qualified.
+    regexRule(`triggers\\.running\\.${ANY}`, 'airflow_triggers_running', { hostname: '$1' }),
+    regexRule(`triggerer\\.capacity_left\\.${ANY}`, 'airflow_triggerer_capacity_left', { hostname: '$1' }),
   ];
 }
 
 /**
- * The exporter's `mappings.yml`: the library's rules, then the user's.
+ * The exporter's `mappings.yml`: the library's rules, then the user's, then a rule dropping what none mapped.
  *
  * @internal
  */
@@ -147,7 +164,7 @@ const RENDERED = new Map<string, string>();
 
 function renderMappings(executors: string[], extra: StatsdMappingRule[]): string {
   const user: MappingEntry[] = extra.map(r => ({ match: r.match, name: r.name, ...(r.labels ? { labels: { ...r.labels } } : {}) }));
-  const mappings = [...builtinStatsdMappings(executors), ...user].map(m => (m.labels === undefined ? withoutLabels(m) : m));
+  const mappings = [...builtinStatsdMappings(executors), ...user, CATCH_ALL_DROP].map(m => (m.labels === undefined ? withoutLabels(m) : m));
   const header = '# Generated by cdk8s-airflow: Airflow\'s StatsD metrics as labelled Prometheus metrics.\n'
     + '# Rules are tried in order, the first match wins; timers become histograms in seconds.\n';
   return header + Yaml.stringify({

@@ -65,6 +65,9 @@ export class SecretGeneratorJob extends Construct {
       keys: s.keys.map(k => ({ key: k.key, kind: k.value._kind, argument: k.value._argument })),
     }));
     const specJson = JSON.stringify(spec);
+    const image = props.image ?? 'apache/airflow:3.2.2';
+    checkPinnedImage(image, `SecretGeneratorJob '${this.node.path}': 'image' (any image with python3; AirflowDeployment: 'secrets.generatorImage')`,
+      'python:3.12.11-slim-bookworm');
 
     const names = AirflowNames.of(this);
     const lifecycle = oneShotJobLifecycle(props.gitOps, -2);
@@ -91,9 +94,9 @@ export class SecretGeneratorJob extends Construct {
       securityContext: { ensureNonRoot: true, user: 50000, group: 0 },
       containers: [{
         name: 'generate-secrets',
-        image: generatorImage(props.image),
+        image,
         imagePullPolicy: props.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT,
-        command: ['python', '-c', GENERATOR_SCRIPT],
+        command: ['python3', '-c', GENERATOR_SCRIPT],
         envVariables: { SECRETS_SPEC: kplus.EnvValue.fromValue(specJson) },
         resources: cpuAndMemory(50, 128, 256),
         securityContext: restrictedContainerSecurityContext(),
@@ -106,23 +109,53 @@ export class SecretGeneratorJob extends Construct {
 }
 
 /**
- * Creates each Secret of SECRETS_SPEC that does not exist; leaves existing ones alone.
+ * Creates each Secret of SECRETS_SPEC that does not exist; leaves existing ones alone. Python's standard library
+ * only (no `kubernetes` client, no `cryptography`): any image with `python3` runs it. It talks to the API server
+ * like the official clients do in a pod: `https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT` (set by the
+ * kubelet in every container), the service-account token (re-read for each request: the kubelet rotates it) and CA
+ * from `/var/run/secrets/kubernetes.io/serviceaccount`. A Fernet key is 32 random bytes in url-safe base64, what
+ * `cryptography`'s `Fernet.generate_key()` returns.
+ *
+ * @internal
  */
-const GENERATOR_SCRIPT = `
-import json, os, secrets, string, sys
-from cryptography.fernet import Fernet
-from kubernetes import client, config
-from kubernetes.client.rest import ApiException
+export const GENERATOR_SCRIPT = `
+import base64, json, os, secrets, ssl, string, sys, urllib.error, urllib.request
 
-config.load_incluster_config()
-with open("/var/run/secrets/kubernetes.io/serviceaccount/namespace") as f:
-    namespace = f.read().strip()
-api = client.CoreV1Api()
+sa_dir = os.environ.get("KUBERNETES_SERVICEACCOUNT_DIR", "/var/run/secrets/kubernetes.io/serviceaccount")
+
+def read(name):
+    with open(os.path.join(sa_dir, name)) as f:
+        return f.read().strip()
+
+host = os.environ.get("KUBERNETES_SERVICE_HOST", "")
+if not host:
+    sys.exit("secret-generator: KUBERNETES_SERVICE_HOST is not set: this script runs in a pod, where the kubelet sets it")
+if ":" in host:
+    host = "[" + host + "]"
+namespace = read("namespace")
+base = "https://" + host + ":" + os.environ.get("KUBERNETES_SERVICE_PORT", "443") + "/api/v1/namespaces/" + namespace + "/secrets"
+context = ssl.create_default_context(cafile=os.path.join(sa_dir, "ca.crt"))
+# in-cluster: never through an HTTP(S)_PROXY a webhook may have injected
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context))
 alphabet = string.ascii_letters + string.digits
+
+def call(method, url, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    headers = {"Authorization": "Bearer " + read("token"), "Accept": "application/json", "Content-Type": "application/json"}
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with opener.open(request, timeout=30) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as e:
+        try:
+            answer = json.load(e)
+        except ValueError:
+            answer = {}
+        return e.code, answer
 
 def generate(kind, argument, values):
     if kind == "fernet":
-        return Fernet.generate_key().decode()
+        return base64.urlsafe_b64encode(os.urandom(32)).decode()
     if kind == "random":
         return "".join(secrets.choice(alphabet) for _ in range(int(argument)))
     if kind == "template":
@@ -131,37 +164,35 @@ def generate(kind, argument, values):
         return argument
     raise ValueError("unknown generator " + kind)
 
+def refused(what, status, answer):
+    sys.exit("secret-generator: " + what + " answered " + str(status) + ": " + str(answer.get("message", answer)))
+
 failed = False
 for spec in json.loads(os.environ["SECRETS_SPEC"]):
     name = spec["name"]
-    try:
-        existing = api.read_namespaced_secret(name, namespace)
-        missing = [k["key"] for k in spec["keys"] if k["key"] not in (existing.data or {})]
+    status, existing = call("GET", base + "/" + name)
+    if status == 200:
+        missing = [k["key"] for k in spec["keys"] if k["key"] not in (existing.get("data") or {})]
         if missing:
-            print(f"Secret {name} exists but lacks keys {missing}: add them or delete the Secret to have it generated", file=sys.stderr)
+            print("Secret " + name + " exists but lacks keys " + ", ".join(missing) + ": add them or delete the Secret to have it generated", file=sys.stderr)
             failed = True
         else:
-            print(f"Secret {name} exists, left as it is")
+            print("Secret " + name + " exists, left as it is")
         continue
-    except ApiException as e:
-        if e.status != 404:
-            raise
+    if status != 404:
+        refused("GET secret " + name, status, existing)
     values = {}
     for k in spec["keys"]:
         values[k["key"]] = generate(k["kind"], k.get("argument"), values)
-    body = client.V1Secret(metadata=client.V1ObjectMeta(name=name, labels={"app.kubernetes.io/managed-by": "cdk8s-airflow"}), type="Opaque", string_data=values)
-    try:
-        api.create_namespaced_secret(namespace, body)
-        print(f"Secret {name} created")
-    except ApiException as e:
-        if e.status != 409:
-            raise
-        print(f"Secret {name} was created concurrently, left as it is")
+    body = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "stringData": values,
+            "metadata": {"name": name, "labels": {"app.kubernetes.io/managed-by": "cdk8s-airflow"}}}
+    status, answer = call("POST", base, body)
+    if status == 201 or status == 200:
+        print("Secret " + name + " created")
+    elif status == 409:
+        print("Secret " + name + " was created concurrently, left as it is")
+    else:
+        refused("POST secret " + name, status, answer)
 sys.exit(1 if failed else 0)
 `.trim();
 
-function generatorImage(image: string | undefined): string {
-  if (image === undefined) return 'apache/airflow:3.2.2';
-  checkPinnedImage(image, "SecretGeneratorJob: 'image'", 'apache/airflow:3.2.2');
-  return image;
-}

@@ -55,6 +55,7 @@ describe('S3SyncSidecar on one pod', () => {
         S3_PREFIX: 'airflow/dags/',
         SYNC_INTERVAL: '60',
         SYNC_MODE: mode,
+        SYNC_ALLOW_EMPTY: 'false',
         DAGS_ROOT: '/dags',
         AWS_REGION: 'eu-west-1',
         AWS_DEFAULT_REGION: 'eu-west-1',
@@ -328,9 +329,18 @@ describe('the S3 sync script (sh + fake aws)', () => {
     expect(fs.existsSync(path.join(s.root, 'current.tmp'))).toBe(false);
   });
 
-  test('an empty bucket still publishes a first (empty) version', () => {
+  test('an empty bucket is not published (the init container fails), unless SYNC_ALLOW_EMPTY is true', () => {
     const s = sandbox();
-    s.run();
+    let error: any;
+    try {
+      s.run({ SYNC_ATTEMPTS: '2' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error?.status).toBe(1);
+    expect(error.stdout).toContain('s3-sync: ERROR: s3://my-dags/dags/ holds no files: not publishing an empty DAG folder.');
+    expect(fs.existsSync(path.join(s.root, 'current'))).toBe(false);
+    expect(s.run({ SYNC_ALLOW_EMPTY: 'true' })).toContain("s3-sync: WARNING: s3://my-dags/dags/ holds no files: publishing an empty DAG folder ('allowEmpty' is true)");
     expect(s.current()).toBe('.versions/1');
     expect(s.files()).toEqual([]);
   });

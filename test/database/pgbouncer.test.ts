@@ -188,7 +188,7 @@ describe('the rendered PgBouncer configuration (the init container\'s script, ru
 
   test('writes pgbouncer.ini, users.txt and the exporter\'s connection string from a URL with special characters', () => {
     const password = 'p@ss"w:rd/%x y';
-    const url = `postgresql+psycopg2://air%40flow:${encodeURIComponent(password)}@db.example.com:5433/airflow_prod?sslmode=verify-full`;
+    const url = `postgresql+psycopg2://air%40flow:${encodeURIComponent(password)}@db.example.com:5433/airflow_prod?sslmode=verify-full&sslrootcert=system`;
     const { dir, result, read, cleanup } = runRender(url);
     try {
       expect(result.stderr).toBe('');
@@ -349,6 +349,28 @@ describe('PgBouncer errors', () => {
     const secret = kplus.Secret.fromSecretName(chart, 'Db', 'db');
     expect(() => new PgBouncer(chart, 'PgBouncer', { recipe, connection: { secret, key: '' } }))
       .toThrow("PgBouncer: 'connection.key' must name the Secret key that holds the database connection URL");
+  });
+
+  test('a serverCaCertificate without key', () => {
+    const chart = testChart();
+    const recipe = new AirflowPodRecipe({ config: new AirflowConfig(chart, 'Config') });
+    const secret = kplus.Secret.fromSecretName(chart, 'Db', 'db');
+    expect(() => new PgBouncer(chart, 'PgBouncer', { recipe, connection: { secret, key: 'url' }, serverCaCertificate: { secret, key: '' } }))
+      .toThrow("PgBouncer: 'serverCaCertificate.key' must name the Secret key that holds the database server's CA certificate (PEM)");
+  });
+
+  test('serverCaCertificate: the Secret key is mounted read-only as ca.crt into render-config and pgbouncer, and named to render-config', () => {
+    const chart = testChart();
+    const ca = kplus.Secret.fromSecretName(chart, 'Ca', 'rds-ca');
+    const manifests = Testing.synth((new AirflowDeployment(chart, 'Airflow', { pgbouncer: { serverCaCertificate: { secret: ca, key: 'bundle.pem' } } }), chart));
+    const spec = podSpec(pgbouncerDeployment(manifests));
+    expect(spec.volumes).toContainEqual({ name: 'server-ca', secret: { secretName: 'rds-ca', items: [{ key: 'bundle.pem', path: 'ca.crt' }] } });
+    for (const name of ['render-config', 'pgbouncer']) {
+      expect(container(spec, name).volumeMounts).toContainEqual({ name: 'server-ca', mountPath: '/etc/pgbouncer-server-ca', readOnly: true });
+    }
+    expect(env(container(spec, 'render-config'), 'PGBOUNCER_SERVER_CA_FILE').value).toBe('/etc/pgbouncer-server-ca/ca.crt');
+    expect(container(spec, 'metrics-exporter').volumeMounts.map((m: any) => m.name)).toEqual(['config']);
+    expectValidManifests(manifests, { external: { secrets: ['rds-ca'] } });
   });
 
   test('the database keys stay the library\'s', () => {

@@ -132,15 +132,21 @@ describe('AirflowStatsd: mappings', () => {
     });
     const byMatch = (match: string) => config.mappings.find((m: any) => m.match === match);
     expect(byMatch('airflow.scheduler_heartbeat')).toEqual({ match: 'airflow.scheduler_heartbeat', name: 'airflow_scheduler_heartbeat' });
-    expect(byMatch('airflow.pool.queued_slots.*')).toEqual({ match: 'airflow.pool.queued_slots.*', name: 'airflow_pool_queued_slots', labels: { pool: '$1' } });
-    expect(byMatch('airflow.ti.finish.*.*.*')).toEqual({
-      match: 'airflow.ti.finish.*.*.*', name: 'airflow_ti_finish', labels: { dag_id: '$1', task_id: '$2', state: '$3' },
+    expect(byMatch('^airflow\\.pool\\.queued_slots\\.(.+)$')).toEqual({
+      match: '^airflow\\.pool\\.queued_slots\\.(.+)$', match_type: 'regex', name: 'airflow_pool_queued_slots', labels: { pool: '$1' },
     });
-    expect(byMatch('airflow.dag.*.*.duration')).toEqual({ match: 'airflow.dag.*.*.duration', name: 'airflow_task_duration', labels: { dag_id: '$1', task_id: '$2' } });
-    expect(byMatch('airflow.dagrun.duration.failed.*')).toEqual({
-      match: 'airflow.dagrun.duration.failed.*', name: 'airflow_dagrun_duration', labels: { dag_id: '$1', state: 'failed' },
+    // TaskGroup task ids hold dots: the regex form (test/observability/statsd-runtime.test.ts feeds the real exporter).
+    expect(byMatch('^airflow\\.ti\\.finish\\.([^.]+)\\.(.+)\\.([^.]+)$')).toEqual({
+      match: '^airflow\\.ti\\.finish\\.([^.]+)\\.(.+)\\.([^.]+)$', match_type: 'regex', name: 'airflow_ti_finish', labels: { dag_id: '$1', task_id: '$2', state: '$3' },
     });
-    expect(byMatch('airflow.dag_processing.last_duration.*').labels).toEqual({ dag_file: '$1' });
+    expect(byMatch('^airflow\\.dag\\.([^.]+)\\.(.+)\\.duration$')).toEqual({
+      match: '^airflow\\.dag\\.([^.]+)\\.(.+)\\.duration$', match_type: 'regex', name: 'airflow_task_duration', labels: { dag_id: '$1', task_id: '$2' },
+    });
+    expect(byMatch('^airflow\\.dagrun\\.duration\\.failed\\.(.+)$')).toEqual({
+      match: '^airflow\\.dagrun\\.duration\\.failed\\.(.+)$', match_type: 'regex', name: 'airflow_dagrun_duration', labels: { dag_id: '$1', state: 'failed' },
+    });
+    expect(byMatch('^airflow\\.dag_processing\\.last_duration\\.(.+)$').labels).toEqual({ dag_file: '$1' });
+    expect(config.mappings.at(-1)).toEqual({ match: '.', match_type: 'regex', name: 'dropped', action: 'drop' });
     expect(byMatch('^airflow\\.operator_failures_(.+)$')).toEqual({
       match: '^airflow\\.operator_failures_(.+)$', match_type: 'regex', name: 'airflow_operator_failures', labels: { operator: '$1' },
     });
@@ -171,9 +177,10 @@ describe('AirflowStatsd: mappings', () => {
       metrics: AirflowMetrics.statsd({ extraMappings: [{ match: 'airflow.my_team.rows.*', name: 'airflow_my_team_rows', labels: { table: '$1' } }, { match: 'airflow.my_team.runs', name: 'my_runs' }] }),
     });
     const mappings = mappingsOf(manifests).mappings;
-    expect(mappings.slice(-2)).toEqual([
+    expect(mappings.slice(-3)).toEqual([
       { match: 'airflow.my_team.rows.*', name: 'airflow_my_team_rows', labels: { table: '$1' } },
       { match: 'airflow.my_team.runs', name: 'my_runs' },
+      { match: '.', match_type: 'regex', name: 'dropped', action: 'drop' },
     ]);
   });
 });

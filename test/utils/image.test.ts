@@ -99,6 +99,7 @@ describe('every other image must be pinned', () => {
     const chart = testChart();
     const secret = new GeneratedSecret(chart, 'Creds', { keys: [{ key: 'password', value: GeneratedValue.randomString(24) }] });
     expect(errorOf(() => new SecretGeneratorJob(chart, 'Gen', { secrets: [secret], image: 'python' }))).toBe(
-      "SecretGeneratorJob: 'image' must be pinned to a version tag or digest, got 'python': use e.g. 'apache/airflow:3.2.2'");
+      "SecretGeneratorJob 'test/Gen': 'image' (any image with python3; AirflowDeployment: 'secrets.generatorImage') "
+        + "must be pinned to a version tag or digest, got 'python': use e.g. 'python:3.12.11-slim-bookworm'");
   });
 });

@@ -33,7 +33,7 @@ describeWith(['apt'], 'embedded PostgreSQL runtime: the StatefulSet\'s user, env
   const title = 'starts on a fresh fsGroup volume, answers its probe and the generated URL, and survives the kubelet\'s fsGroup walk';
   (IS_ROOT ? it : it.skip)(IS_ROOT ? title : `SKIPPED: needs root to run as uid 999 and own the volume as root: ${title}`, async () => {
     const { manifests } = synthDeployment({});
-    const sts = objectOf(manifests, 'StatefulSet', 'metadata-database');
+    const sts = objectOf(manifests, 'StatefulSet', 'postgresql');
     const c = containerOf(sts, 'postgres');
     const { uid, gid } = runAsOf(sts, c);
     expect([uid, gid, podSpecOf(sts).securityContext.fsGroup]).toEqual([999, 999, 999]);

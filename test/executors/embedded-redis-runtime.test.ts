@@ -29,7 +29,7 @@ function kombu(url: string) {
 
 /** Starts the embedded Redis of `manifests` with `password` as its Secret's value. */
 async function startEmbedded(manifests: any[], password: string) {
-  const sts = objectOf(manifests, 'StatefulSet', 'celery-broker');
+  const sts = objectOf(manifests, 'StatefulSet', 'redis');
   const c = containerOf(sts, 'redis');
   const { uid, gid } = runAsOf(sts, c);
   expect([uid, gid]).toEqual([999, 999]);

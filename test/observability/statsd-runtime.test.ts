@@ -39,7 +39,7 @@ describeWith(['statsd-exporter'], 'StatsD mappings runtime: the rendered mapping
 
   beforeAll(async () => {
     // the exporter's Deployment: component label 'metrics'
-    const deployment = objectOf(manifests, 'Deployment', 'metrics');
+    const deployment = objectOf(manifests, 'Deployment', 'statsd');
     const c = containerOf(deployment, 'statsd-exporter');
     const mappingArg = c.args.find((a: string) => a.startsWith('--statsd.mapping-config='));
     const fileName = mappingArg.split('/').pop();

@@ -20,6 +20,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   github: false,
   integrationTestAutoDiscover: false,
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  // `npx cdk8s-airflow <command>`: the dispatcher is src/cli/main.ts, one file per subcommand beside it.
+  bin: { 'cdk8s-airflow': 'lib/cli/main.js' },
   devDeps: [
     'cdk8s-plus-28@^2.5.6',
     'cdk8s-cli@^2.207.60',

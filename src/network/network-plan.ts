@@ -243,7 +243,8 @@ function egressTo(from: PodGroup, to: PodGroup, toPort: number, protocol: string
 }
 
 /** Checks user egress rules and adds them to the groups they name (or to `defaults`). */
-function addEgressRules(groups: PodGroup[], rules: NetworkPolicyEgressRule[], prop: string, defaults: PodGroup[]): Array<{ group: PodGroup; ports: string[] }> {
+function addEgressRules(groups: PodGroup[], rules: NetworkPolicyEgressRule[], prop: string,
+  defaults: PodGroup[]): Array<{ group: PodGroup; ports: string[] }> {
   const added: Array<{ group: PodGroup; ports: string[] }> = [];
   rules.forEach((rule, i) => {
     const where = `${prop}[${i}]`;

@@ -57,7 +57,8 @@ export function mermaidDiagram(deployment: AirflowDeployment, objects: any[], de
 }
 
 /** The nodes and edges `mermaidDiagram` draws. @internal */
-export function diagramGraph(deployment: AirflowDeployment, objects: any[], describe: (component: string) => string): { nodes: DiagramNode[]; edges: DiagramEdge[] } {
+export function diagramGraph(deployment: AirflowDeployment, objects: any[],
+  describe: (component: string) => string): { nodes: DiagramNode[]; edges: DiagramEdge[] } {
   const flows = deploymentFlows(deployment);
   const edges = new Map<string, { from: string; to: string; ports: Set<string>; network: boolean; label?: string }>();
   for (const f of flows) {

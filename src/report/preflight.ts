@@ -190,7 +190,9 @@ export function preflightItems(objects: ReportObjects): PreflightItem[] {
     for (const [value, accounts] of users) {
       identities.push({
         what: `\`${value}\`: ${id.what}${accounts.length > 1 ? 's' : ''} ${accounts.join(', ')} use it`,
-        check: id.check(value), manual: true, ref: `${id.annotation}/${value}`,
+        check: id.check(value),
+        manual: true,
+        ref: `${id.annotation}/${value}`,
       });
     }
   }

@@ -93,8 +93,8 @@ describe.each(REPORT_EXAMPLES.map(([name]) => name))('`cdk8s-airflow preflight` 
     for (const item of items.filter(i => !i.manual)) {
       const [kind, ...rest] = item.ref.split('/');
       const gone = full.find(l => {
-        const [resource, , name, key] = l.split(' ');
-        return resource === kind.toLowerCase() && name === rest.join('/') && key === (item.key ?? '-');
+        const [resource, , object, key] = l.split(' ');
+        return resource === kind.toLowerCase() && object === rest.join('/') && key === (item.key ?? '-');
       });
       expect(gone, item.ref).toBeDefined();
       const result = run(full.filter(l => l !== gone));

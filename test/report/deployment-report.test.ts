@@ -55,8 +55,12 @@ describe.each(REPORT_EXAMPLES.map(([name]) => name))('the report of examples/%s.
   test('preflight: with what it lists provided, the YAML references nothing missing (the reference checker agrees)', () => {
     const errors = checkReferences(example.manifests, {
       external: {
-        secrets: listed('Secret'), configMaps: listed('ConfigMap'), serviceAccounts: listed('ServiceAccount'),
-        persistentVolumeClaims: listed('PersistentVolumeClaim'), storageClasses: listed('StorageClass'), priorityClasses: listed('PriorityClass'),
+        secrets: listed('Secret'),
+        configMaps: listed('ConfigMap'),
+        serviceAccounts: listed('ServiceAccount'),
+        persistentVolumeClaims: listed('PersistentVolumeClaim'),
+        storageClasses: listed('StorageClass'),
+        priorityClasses: listed('PriorityClass'),
       },
     });
     expect(errors).toEqual([]);

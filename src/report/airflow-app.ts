@@ -53,14 +53,15 @@ export class AirflowApp extends App {
     this.quiet = props.quiet ?? ['1', 'true'].includes((process.env[QUIET_ENV] ?? '').toLowerCase());
   }
 
-  /** Synthesizes the manifests, then writes the reports and prints one summary line per deployment. */
+  /** Synthesizes the manifests, then writes the reports and prints one summary line per deployment (on stderr). */
   public synth(): void {
     super.synth();
     const files = AirflowApp.writeReports(this);
     if (this.quiet) return;
     const deployments = this.node.findAll().filter((c): c is AirflowDeployment => c instanceof AirflowDeployment)
       .sort((a, b) => codePointOrder(a.node.path, b.node.path));
-    deployments.forEach((d, i) => process.stdout.write(`${summaryLine(d, files[i])}\n`));
+    // on stderr, like the warnings: `cdk8s synth` captures the app's stdout.
+    deployments.forEach((d, i) => process.stderr.write(`${summaryLine(d, files[i])}\n`));
   }
 }
 

@@ -137,14 +137,18 @@ function loginLines(deployment: AirflowDeployment, objects: ReportObjects, nsArg
     if ((config.get('core', 'simple_auth_manager_all_admins') ?? '').toLowerCase() === 'true') {
       lines.push('- No login: `core.simple_auth_manager_all_admins` is `True`, so every visitor is admin. Use it only for a trial.');
     } else {
-      // airflow-core/src/airflow/config_templates/config.yml 3.x: simple_auth_manager_users defaults to admin:admin;
-      // SimpleAuthManager generates each user's password at start and writes it to the passwords file.
+      // airflow-core/src/airflow/config_templates/config.yml 3.x: simple_auth_manager_users defaults to admin:admin
+      // (username:role pairs). SimpleAuthManager.init (api_fastapi/auth/managers/simple/simple_auth_manager.py, 3.x)
+      // generates a password for each user missing from the passwords file, writes the file and prints
+      // "Password for user '<name>': <password>"; the file lives in each pod's own /tmp here.
       const users = config.get('core', 'simple_auth_manager_users') ?? 'admin:admin';
       const file = config.get('core', 'simple_auth_manager_passwords_file') ?? '$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated';
-      lines.push(`- The SimpleAuthManager, users \`${users}\` (\`core.simple_auth_manager_users\`). Each API server pod generates the passwords `
-        + `when it starts and writes them to \`${file}\`: \`${shellWords(['kubectl', 'exec', ...nsArgs, `deploy/${webName}`, '-c', webComponent, '--', 'cat', file])}\``);
+      lines.push(`- The SimpleAuthManager, users (\`username:role\`) \`${users}\` (\`core.simple_auth_manager_users\`). An API server pod generates `
+        + `their passwords when it starts and writes them to \`${file}\`: \`${shellWords(['kubectl', 'exec', ...nsArgs, `deploy/${webName}`, '-c', webComponent, '--', 'cat', file])}\` `
+        + `(or find \`Password for user\` in \`${shellWords(['kubectl', 'logs', ...nsArgs, `deploy/${webName}`, '-c', webComponent])}\`)`);
       if ((deployment.webUi.deployment.replicas ?? 1) > 1) {
-        lines.push('- With more than one API server replica, each pod generates its own passwords: set a real auth manager (`core.auth_manager`) before you go beyond a trial.');
+        lines.push('- With more than one API server replica, each pod generates its own passwords, so a password works only on the pod that made it: '
+          + 'set a real auth manager (`core.auth_manager`) before you go beyond a trial.');
       }
     }
   } else if (!deployment.version.isAirflow3 && authManager === undefined) {

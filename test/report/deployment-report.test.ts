@@ -1,4 +1,4 @@
-import { execFileSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -133,6 +133,7 @@ describe('the login section', () => {
     expect(report).toContain('`kubectl exec -n airflow deploy/airflow-api-server -c api-server -- cat /tmp/simple_auth_manager_passwords.json.generated`');
     expect(report).toContain("Flower's `user:password`: `kubectl get secret -n airflow flower-auth -o 'jsonpath={.data.auth}' | base64 -d`");
     expect(report).toContain('each pod generates its own passwords');
+    expect(report).toContain('users (`username:role`) `admin:admin`');
   });
 
   test('Airflow 2: how to create the first admin', () => {
@@ -154,10 +155,11 @@ describe('AirflowApp', () => {
     const root = join(__dirname, '..', '..');
     const run = (env: { [k: string]: string }) => {
       const outdir = mkdtempSync(join(tmpdir(), 'cdk8s-airflow-summary-'));
-      const stdout = execFileSync(join(root, 'node_modules', '.bin', 'ts-node'), ['-T', '-P', 'examples/tsconfig.json', '-e', script], {
-        cwd: root, env: { ...process.env, CDK8S_OUTDIR: outdir, CDK8S_AIRFLOW_QUIET: '', ...env }, stdio: 'pipe',
-      }).toString();
-      return { stdout, outdir };
+      const result = spawnSync(join(root, 'node_modules', '.bin', 'ts-node'), ['-T', '-P', 'examples/tsconfig.json', '-e', script], {
+        cwd: root, env: { ...process.env, CDK8S_OUTDIR: outdir, CDK8S_AIRFLOW_QUIET: '', ...env }, encoding: 'utf-8',
+      });
+      expect(result.status, result.stderr).toBe(0);
+      return { stdout: result.stderr, outdir };
     };
     const loud = run({});
     expect(loud.stdout).toContain('[cdk8s-airflow] airflow (Airflow 3.2.2, KubernetesExecutor): ');

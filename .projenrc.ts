@@ -34,6 +34,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   tsconfig: { compilerOptions: { inlineSourceMap: false, inlineSources: false } },
   integrationTestAutoDiscover: false,
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  // `npx cdk8s-airflow <command>`: the dispatcher is src/cli/main.ts, one file per subcommand beside it.
+  bin: { 'cdk8s-airflow': 'lib/cli/main.js' },
   devDeps: [
     'cdk8s@2.70.106',
     'constructs@10.8.1',

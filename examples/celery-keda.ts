@@ -1,7 +1,7 @@
-import { App, Chart, Duration, Size } from 'cdk8s';
+import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { AirflowDeployment, AirflowExecutor, AirflowVersion, GitSyncSidecar, WorkerAutoscaling } from '../src';
+import { AirflowApp, AirflowDeployment, AirflowExecutor, AirflowVersion, GitSyncSidecar, WorkerAutoscaling } from '../src';
 
 /**
  * Airflow 3 with Celery workers that cost nothing while idle, and the KubernetesExecutor alongside.
@@ -61,7 +61,7 @@ export class CeleryKedaChart extends Chart {
 }
 
 if (require.main === module) {
-  const app = new App();
+  const app = new AirflowApp();
   new CeleryKedaChart(app, 'celery-keda');
   app.synth();
 }

@@ -1,7 +1,7 @@
-import { App, Chart, Duration } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { AirflowDeployment, EfsDagVolume, MetadataDatabase, S3Credentials, S3SyncSidecar } from '../src';
+import { AirflowApp, AirflowDeployment, EfsDagVolume, MetadataDatabase, S3Credentials, S3SyncSidecar } from '../src';
 
 /**
  * Airflow 3 on EKS: DAGs published to S3 by CI are synced by ONE writer into an EFS volume that every
@@ -38,7 +38,7 @@ export class EksEfsS3Chart extends Chart {
 }
 
 if (require.main === module) {
-  const app = new App();
+  const app = new AirflowApp();
   new EksEfsS3Chart(app, 'eks-efs-s3');
   app.synth();
 }

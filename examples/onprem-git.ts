@@ -1,7 +1,7 @@
-import { App, Chart, Duration } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { AirflowDeployment, AirflowExecutor, GitAuth, GitSyncSidecar, MetadataDatabase } from '../src';
+import { AirflowApp, AirflowDeployment, AirflowExecutor, GitAuth, GitSyncSidecar, MetadataDatabase } from '../src';
 
 /**
  * On-premises Airflow 3 with the KubernetesExecutor and DAGs from a private git repository over SSH.
@@ -41,7 +41,7 @@ export class OnPremGitChart extends Chart {
 }
 
 if (require.main === module) {
-  const app = new App();
+  const app = new AirflowApp();
   new OnPremGitChart(app, 'onprem-git');
   app.synth();
 }

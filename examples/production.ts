@@ -1,8 +1,8 @@
-import { App, Chart, Duration, Size } from 'cdk8s';
+import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  AirflowDeployment, AirflowExecutor, AirflowLogs, AirflowMetrics, CeleryBroker, GitAuth, GitSyncSidecar, MetadataDatabase, NetworkPeer,
+  AirflowApp, AirflowDeployment, AirflowExecutor, AirflowLogs, AirflowMetrics, CeleryBroker, GitAuth, GitSyncSidecar, MetadataDatabase, NetworkPeer,
   S3Credentials, WorkerAutoscaling,
 } from '../src';
 
@@ -90,7 +90,7 @@ export class ProductionChart extends Chart {
 }
 
 if (require.main === module) {
-  const app = new App();
+  const app = new AirflowApp();
   new ProductionChart(app, 'production');
   app.synth();
 }

@@ -1,6 +1,6 @@
-import { App, Chart } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AirflowDeployment } from '../src';
+import { AirflowApp, AirflowDeployment } from '../src';
 
 /**
  * The quick start: Airflow 3 with the KubernetesExecutor, an embedded PostgreSQL, generated secrets and
@@ -20,7 +20,7 @@ export class QuickstartChart extends Chart {
 }
 
 if (require.main === module) {
-  const app = new App();
+  const app = new AirflowApp();
   new QuickstartChart(app, 'quickstart');
   app.synth();
 }

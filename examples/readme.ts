@@ -1,8 +1,8 @@
-import { App, Chart } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { AirflowDeployment, AirflowVersion, MetadataDatabase } from '../src';
+import { AirflowApp, AirflowDeployment, AirflowVersion, MetadataDatabase } from '../src';
 
-const app = new App();
+const app = new AirflowApp();
 const chart = new Chart(app, 'airflow', { namespace: 'airflow' });
 const db = kplus.Secret.fromSecretName(chart, 'Db', 'airflow-db'); // your Secret: key `url` = postgresql://...
 
@@ -12,4 +12,4 @@ new AirflowDeployment(chart, 'Airflow', {
   parallelism: 64,
   scheduler: { replicas: 2 },
 });
-app.synth(); // dist/airflow.k8s.yaml: kubectl apply -f dist/
+app.synth(); // dist/airflow.k8s.yaml, and dist/airflow.airflow.md: what runs, what to create first

@@ -30,6 +30,7 @@ import { NetworkPolicyOptions } from './network/network-policy-options';
 import { AirflowMetrics } from './observability/airflow-metrics';
 import { AirflowStatsd } from './observability/airflow-statsd';
 import { AIRFLOW_HOME, AirflowPodRecipe } from './pod/airflow-pod-recipe';
+import { renderReport } from './report/deployment-report';
 import { GeneratedSecret, GeneratedSecretKey, GeneratedValue } from './secrets/generated-secret';
 import { SecretGeneratorJob } from './secrets/secret-generator-job';
 import { AirflowVersion } from './version';
@@ -480,6 +481,16 @@ export class AirflowDeployment extends Construct {
     // error that only shows while rendering (an escape hatch's JSON patch, a value cdk8s refuses) fails the synth
     // before the first file is written.
     this.node.addValidation({ validate: () => renderOnce(this) });
+  }
+
+  /**
+   * The deployment's report, Markdown: every component (kind, name, replicas or autoscaling range, image, resources),
+   * a Mermaid diagram of who talks to whom (the flows the NetworkPolicies allow), how to reach the UI and log in, the
+   * preflight list (what the manifests need and do not create, each with a `kubectl` check) and the day-2 facts.
+   * Read from the rendered objects: call it once the deployment is complete. `AirflowApp` writes it at synth.
+   */
+  public report(): string {
+    return renderReport(this);
   }
 
   private configureSecrets(config: AirflowConfig, secrets: AirflowSecretsOptions): void {

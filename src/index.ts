@@ -47,6 +47,7 @@ export * from './network/network-peer';
 export * from './network/network-policy-options';
 export * from './network/airflow-network-policies';
 export * from './deployment';
+export * from './report/airflow-app';
 export { GitOpsTool } from './deploy/git-ops';
 export * from './observability/statsd-mappings';
 export * from './observability/airflow-alerts';

@@ -35,5 +35,8 @@ describe('README example', () => {
     const manifests = parseAllDocuments(readFileSync(join(outdir, 'airflow.k8s.yaml'), 'utf-8')).map(d => d.toJSON());
     expect(manifests.filter(m => m.kind === 'Deployment')).toHaveLength(4);
     expectValidManifests(manifests, { external: { secrets: ['airflow-db'] } });
+    // AirflowApp wrote the report next to it (issue #17), naming the user's Secret in its preflight list.
+    const report = readFileSync(join(outdir, 'airflow.airflow.md'), 'utf-8');
+    expect(report).toContain('- [ ] Secret `airflow-db` key `url`: the SQLAlchemy URL of the metadata database');
   });
 });

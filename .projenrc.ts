@@ -20,14 +20,17 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   github: false,
   integrationTestAutoDiscover: false,
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  // the `from-helm` converter reads values files at run time; jsii packages bundle their dependencies.
+  deps: ['yaml@^2.9.1'],
+  bundledDeps: ['yaml'],
+  bin: { 'cdk8s-airflow': 'lib/helm/helm-cli.js' },
   devDeps: [
     'cdk8s-plus-28@^2.5.6',
     'cdk8s-cli@^2.207.60',
     'vitest@^4.1.12',
     'ajv@^8.20.0',
-    'yaml@^2.9.1',
   ],
-  gitignore: ['/manifests/', '/bench/results.json', '/.vitest-report.json'],
+  gitignore: ['/test/helm/.generated/', '/manifests/', '/bench/results.json', '/.vitest-report.json'],
 });
 
 // unit tests run with vitest; `npm test` is the one command that checks everything.

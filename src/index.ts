@@ -52,3 +52,4 @@ export * from './observability/airflow-alerts';
 export * from './observability/open-telemetry-metrics';
 export * from './observability/airflow-statsd';
 export * from './observability/airflow-metrics';
+export * from './helm/helm-values';

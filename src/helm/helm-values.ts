@@ -412,7 +412,11 @@ class Converter {
     }
     const protocol = get(this.values, 'data.metadataConnection.protocol');
     const engine = protocol === 'mysql' ? ', engine: airflow.DatabaseEngine.MYSQL' : '';
-    props.database = new Commented(new Code(`airflow.MetadataDatabase.external({ connection: { secret: ${secret.code}, key: 'connection' }${engine} })`), comment);
+    // KEDA reads a libpq URL: the chart's Secret holds `postgresql://...?sslmode=...` under `connection` (chart
+    // templates/secrets/metadata-connection-secret.yaml), which its ScaledObject reads too (AIRFLOW_CONN_AIRFLOW_DB).
+    const keda = get(this.values, 'workers.keda.enabled') === true || get(this.values, 'triggerer.keda.enabled') === true;
+    const kedaConnection = keda ? `, kedaConnection: { secret: ${secret.code}, key: 'connection' }` : '';
+    props.database = new Commented(new Code(`airflow.MetadataDatabase.external({ connection: { secret: ${secret.code}, key: 'connection' }${kedaConnection}${engine} })`), comment);
     if (pgbouncer) {
       const options: Record<string, unknown> = {};
       const replicas = this.use('pgbouncer.replicas');
@@ -508,7 +512,9 @@ class Converter {
       for (const key of ['size', 'storageClassName', 'accessMode']) this.use(`dags.persistence.${key}`);
       const pp: Record<string, unknown> = { claim: new Commented(claim, 'dags.persistence.existingClaim, or the chart\'s <release>-dags') };
       const subPath = this.use('dags.persistence.subPath');
-      if (typeof subPath === 'string' && subPath) pp.subPath = new Commented(subPath, 'dags.persistence.subPath');
+      if (typeof subPath === 'string' && subPath && git) {
+        this.reports.push({ path: 'dags.persistence.subPath', what: `folder '${subPath}' of the claim`, instead: 'git-sync writes the whole claim (PvcDagSource has no subPath with a writer); the DAG folder is git-sync\'s subPath' });
+      } else if (typeof subPath === 'string' && subPath) pp.subPath = new Commented(subPath, 'dags.persistence.subPath');
       if (git) pp.populatedBy = new Commented(git, 'dags.gitSync: git-sync writes the claim, the only writer');
       return new Commented(new Code(`new airflow.PvcDagSource(${renderTs(pp, '      ')})`), 'dags.persistence.enabled');
     }
@@ -540,7 +546,9 @@ class Converter {
         const role = this.irsaRole();
         const fromSecret = (get(this.values, 'secret') ?? []).find((e: any) => isMap(e) && e.envName === connEnv);
         if (role) {
-          sp.credentials = new Commented(new Code(`airflow.S3Credentials.fromServiceAccountRole(${str(role)})`), 'serviceAccount.annotations eks.amazonaws.com/role-arn (IRSA)');
+          // the chart gives each component its own ServiceAccount annotations (kept below, per component): boto3 finds
+          // the IRSA web identity of each pod, so the logs use the pod's environment rather than one role for all.
+          sp.credentials = new Commented(new Code('airflow.S3Credentials.fromEnvironment()'), `<component>.serviceAccount.annotations eks.amazonaws.com/role-arn (IRSA, e.g. ${role})`);
         } else if (fromSecret) {
           sp.connection = new Commented(new Code(`{ secret: ${this.keptSecret(fromSecret.secretName, 'the log connection').code}, key: ${str(String(fromSecret.secretKey ?? 'value'))} }`), `secret ${connEnv}`);
           delete env[connEnv];
@@ -758,7 +766,8 @@ class Converter {
       const concurrency = get(this.values, 'config.celery.worker_concurrency');
       this.handled.add('config.celery.worker_concurrency');
       if (concurrency !== undefined && /^\d+$/.test(String(concurrency))) pool.workerConcurrency = new Commented(Number(concurrency), 'config.celery.worker_concurrency');
-      const persistence = this.use('workers.persistence.enabled');
+      // chart workers/worker-deployment.yaml: a StatefulSet only when workers.persistence.enabled and not logs.persistence.enabled.
+      const persistence = this.use('workers.persistence.enabled') === false || get(this.values, 'logs.persistence.enabled') === true ? false : true;
       pool.workloadKind = new Commented(new Code(`airflow.WorkerWorkloadKind.${persistence === false ? 'DEPLOYMENT' : 'STATEFUL_SET'}`), 'workers.persistence.enabled');
       const size = this.use('workers.persistence.size');
       if (persistence !== false && typeof size === 'string' && sizeCode(size)) pool.logsStorage = new Commented(sizeCode(size), 'workers.persistence.size');
@@ -899,7 +908,15 @@ class Converter {
     }
     if (pullSecrets.length) props.imagePullSecrets = new Commented(pullSecrets, 'registry.secretName / imagePullSecrets');
     if (this.use('networkPolicies.enabled') === true) {
-      props.networkPolicies = new Commented({}, 'networkPolicies.enabled: an external database or broker needs `databaseEgress` / `brokerEgress`');
+      const np: Record<string, unknown> = {
+        kubernetesApiCidrs: new Commented(['0.0.0.0/0'], 'the Kubernetes API (ports 443, 6443): narrow to your API server endpoints'),
+        databaseEgress: new Commented([{ cidrs: ['0.0.0.0/0'], ports: [get(this.values, 'data.metadataConnection.protocol') === 'mysql' ? 3306 : 5432] }], 'the database is outside the program: narrow to its addresses'),
+      };
+      if (get(this.values, 'data.brokerUrlSecretName') || get(this.values, 'data.brokerUrl')) {
+        np.brokerEgress = new Commented([{ cidrs: ['0.0.0.0/0'], ports: [6379] }], 'the broker is outside the program: narrow to its addresses');
+      }
+      this.reports.push({ path: 'networkPolicies.enabled', what: 'the chart allowed egress to the database and broker', instead: 'the program allows them (and the Kubernetes API) to any address on their port: narrow `databaseEgress` / `brokerEgress` / `kubernetesApiCidrs`' });
+      props.networkPolicies = new Commented(np, 'networkPolicies.enabled');
     }
     const maintenance: Record<string, unknown> = {};
     if (this.use('cleanup.enabled') === true) {
@@ -1017,8 +1034,28 @@ class Converter {
     } else {
       lines.push('// Every value was converted.');
     }
+    const body: string[] = [];
+    body.push('    // Kept from the Helm release: annotate each `helm.sh/resource-policy=keep` before `helm uninstall`.');
+    for (const s of [...this.secrets.values()].sort((a, b) => a.name.localeCompare(b.name, 'en'))) {
+      body.push(`    const ${s.variable} = kplus.Secret.fromSecretName(this, ${str(`Secret-${s.name}`)}, ${str(s.name)}); // ${oneLine(s.why)}`);
+    }
+    for (const c of [...this.claims.values()].sort((a, b) => a.name.localeCompare(b.name, 'en'))) {
+      body.push(`    const ${c.variable} = kplus.PersistentVolumeClaim.fromClaimName(this, ${str(`Claim-${c.name}`)}, ${str(c.name)}); // ${oneLine(c.why)}`);
+    }
+    for (const c of [...this.configMaps.values()].sort((a, b) => a.name.localeCompare(b.name, 'en'))) {
+      body.push(`    const ${c.variable} = kplus.ConfigMap.fromConfigMapName(this, ${str(`ConfigMap-${c.name}`)}, ${str(c.name)}); // ${oneLine(c.why)}`);
+    }
+    for (const line of this.preamble) body.push(`    ${line}`);
+    const deployment = `    this.airflow = new airflow.AirflowDeployment(this, 'Airflow', ${renderTs(props, '    ')});`;
+    if (/\.\.\.env\b|: env,/.test(deployment)) {
+      body.push(`    // env, secret: the environment of every Airflow component (the chart gave it to every pod).`);
+      body.push(`    const env: { [name: string]: kplus.EnvValue } = ${renderTs(this.envMap, '    ')};`);
+    }
+    body.push('');
+    body.push(deployment);
+    const cdk8sImports = ['App', 'Chart', ...['Duration', 'Size'].filter(n => body.some(l => l.includes(`${n}.`)))];
     lines.push('');
-    lines.push("import { App, Chart, Duration, Size } from 'cdk8s';");
+    lines.push(`import { ${cdk8sImports.join(', ')} } from 'cdk8s';`);
     lines.push("import * as kplus from 'cdk8s-plus-28';");
     lines.push("import { Construct } from 'constructs';");
     lines.push(`import * as airflow from ${str(this.options.importFrom ?? 'cdk8s-airflow')};`);
@@ -1029,23 +1066,7 @@ class Converter {
     lines.push('  constructor(scope: Construct, id: string) {');
     lines.push(`    super(scope, id, { namespace: ${str(this.options.namespace)} });`);
     lines.push('');
-    lines.push('    // Kept from the Helm release: annotate each `helm.sh/resource-policy=keep` before `helm uninstall`.');
-    for (const s of [...this.secrets.values()].sort((a, b) => a.name.localeCompare(b.name, 'en'))) {
-      lines.push(`    const ${s.variable} = kplus.Secret.fromSecretName(this, ${str(`Secret-${s.name}`)}, ${str(s.name)}); // ${oneLine(s.why)}`);
-    }
-    for (const c of [...this.claims.values()].sort((a, b) => a.name.localeCompare(b.name, 'en'))) {
-      lines.push(`    const ${c.variable} = kplus.PersistentVolumeClaim.fromClaimName(this, ${str(`Claim-${c.name}`)}, ${str(c.name)}); // ${oneLine(c.why)}`);
-    }
-    for (const c of [...this.configMaps.values()].sort((a, b) => a.name.localeCompare(b.name, 'en'))) {
-      lines.push(`    const ${c.variable} = kplus.ConfigMap.fromConfigMapName(this, ${str(`ConfigMap-${c.name}`)}, ${str(c.name)}); // ${oneLine(c.why)}`);
-    }
-    for (const line of this.preamble) lines.push(`    ${line}`);
-    const env = this.envCode();
-    lines.push(`    const env: { [name: string]: kplus.EnvValue } = ${env}; // env, secret`);
-    lines.push('');
-    lines.push(`    this.airflow = new airflow.AirflowDeployment(this, 'Airflow', ${renderTs(props, '    ')});`);
-    lines.push('    void env;');
-    lines.push('    void Size;');
+    lines.push(...body);
     lines.push('  }');
     lines.push('}');
     lines.push('');
@@ -1058,9 +1079,6 @@ class Converter {
     return lines.join('\n');
   }
 
-  private envCode(): string {
-    return renderTs(this.envMap, '    ');
-  }
 }
 
 function oneLine(text: string): string {

@@ -31,15 +31,10 @@ export function runCli(argv: string[], out: (text: string) => void, err: (text: 
       return value;
     };
     try {
-      if (arg === '-f' || arg === '--values') files.push(next());
-      else if (arg === '--release') release = next();
-      else if (arg === '--namespace' || arg === '-n') namespace = next();
-      else if (arg === '--out' || arg === '-o') outFile = next();
-      else if (arg === '-h' || arg === '--help') {
+      if (arg === '-f' || arg === '--values') {files.push(next());} else if (arg === '--release') {release = next();} else if (arg === '--namespace' || arg === '-n') {namespace = next();} else if (arg === '--out' || arg === '-o') {outFile = next();} else if (arg === '-h' || arg === '--help') {
         out(`${USAGE}\n`);
         return 0;
-      } else if (arg.startsWith('-')) throw new Error(`unknown option ${arg}`);
-      else files.push(arg);
+      } else if (arg.startsWith('-')) {throw new Error(`unknown option ${arg}`);} else {files.push(arg);}
     } catch (e) {
       err(`cdk8s-airflow: ${(e as Error).message}\n${USAGE}\n`);
       return 2;

@@ -233,7 +233,7 @@ export function helmValuesMarkdown(): string {
   const lines = [
     '# Official chart values → `AirflowDeployment` props',
     '',
-    '<!-- Generated from src/helm/helm-value-table.ts by `node scripts/helm-values-doc.js`; test/helm/helm-values-doc.test.ts fails when they drift. -->',
+    '<!-- Generated from src/helm/helm-value-table.ts by `npx ts-node scripts/helm-values-doc.ts`; test/helm/helm-values-doc.test.ts fails when they drift. -->',
     '',
     '`npx cdk8s-airflow from-helm values.yaml` (or `HelmValues.fromYaml([...]).toProgram({...})`) reads these values of the',
     'official apache-airflow chart (1.18–1.22). A path covers everything under it unless a longer row names a part.',

@@ -444,7 +444,7 @@ class Converter {
       if (!isMap(quantities)) continue;
       for (const [resource, quantity] of Object.entries(quantities)) {
         const field = { 'cpu': 'cpu', 'memory': 'memory', 'ephemeral-storage': 'ephemeralStorage' }[resource];
-        const code = field === 'cpu' ? cpu(quantity) : field ? size(quantity) : undefined;
+        const code = field === 'cpu' ? cpu(quantity) : field ? sizeCode(String(quantity)) : undefined;
         if (!field || !code) {
           this.reports.push({ path: `${path}.${bound}.${resource}`, what: `quantity '${quantity}' cannot be written as a kplus resource`, instead: 'set it in the program (kplus.Cpu / Size)' });
           continue;
@@ -514,7 +514,7 @@ class Converter {
       const subPath = this.use('dags.persistence.subPath');
       if (typeof subPath === 'string' && subPath && git) {
         this.reports.push({ path: 'dags.persistence.subPath', what: `folder '${subPath}' of the claim`, instead: 'git-sync writes the whole claim (PvcDagSource has no subPath with a writer); the DAG folder is git-sync\'s subPath' });
-      } else if (typeof subPath === 'string' && subPath) pp.subPath = new Commented(subPath, 'dags.persistence.subPath');
+      } else if (typeof subPath === 'string' && subPath) {pp.subPath = new Commented(subPath, 'dags.persistence.subPath');}
       if (git) pp.populatedBy = new Commented(git, 'dags.gitSync: git-sync writes the claim, the only writer');
       return new Commented(new Code(`new airflow.PvcDagSource(${renderTs(pp, '      ')})`), 'dags.persistence.enabled');
     }
@@ -618,8 +618,7 @@ class Converter {
     if (!Array.isArray(list)) return env;
     for (const entry of list) {
       if (!isMap(entry) || typeof entry.name !== 'string') continue;
-      if (entry.value !== undefined) env[entry.name] = new Code(`kplus.EnvValue.fromValue(${str(String(entry.value))})`);
-      else if (isMap(entry.valueFrom?.secretKeyRef)) {
+      if (entry.value !== undefined) {env[entry.name] = new Code(`kplus.EnvValue.fromValue(${str(String(entry.value))})`);} else if (isMap(entry.valueFrom?.secretKeyRef)) {
         const ref = entry.valueFrom.secretKeyRef;
         env[entry.name] = new Code(`kplus.EnvValue.fromSecretValue({ secret: ${this.keptSecret(ref.name, `${component}.env`).code}, key: ${str(ref.key)} })`);
       } else if (isMap(entry.valueFrom?.configMapKeyRef)) {
@@ -831,6 +830,7 @@ class Converter {
   }
 
   private broker(): unknown {
+    this.use('redis.enabled');
     const urlSecret = this.use('data.brokerUrlSecretName');
     if (typeof urlSecret === 'string' && urlSecret) {
       return new Commented(new Code(`airflow.CeleryBroker.external({ url: { secret: ${this.keptSecret(urlSecret, 'the broker URL').code}, key: 'connection' } })`), 'data.brokerUrlSecretName');
@@ -895,8 +895,7 @@ class Converter {
   private misc(props: Record<string, unknown>, executor: { kubernetes: boolean }): void {
     const pullSecrets: Code[] = [];
     const registry = this.use('registry.secretName');
-    if (typeof registry === 'string' && registry) pullSecrets.push(this.keptSecret(registry, 'image pull credentials'));
-    else if (this.use('registry.connection') && isMap(get(this.values, 'registry.connection')) && Object.keys(get(this.values, 'registry.connection')).length) {
+    if (typeof registry === 'string' && registry) {pullSecrets.push(this.keptSecret(registry, 'image pull credentials'));} else if (this.use('registry.connection') && isMap(get(this.values, 'registry.connection')) && Object.keys(get(this.values, 'registry.connection')).length) {
       pullSecrets.push(this.keptSecret(`${this.fullname}-registry`, 'image pull credentials the chart made'));
     }
     const list = this.use('imagePullSecrets');
@@ -1048,7 +1047,7 @@ class Converter {
     for (const line of this.preamble) body.push(`    ${line}`);
     const deployment = `    this.airflow = new airflow.AirflowDeployment(this, 'Airflow', ${renderTs(props, '    ')});`;
     if (/\.\.\.env\b|: env,/.test(deployment)) {
-      body.push(`    // env, secret: the environment of every Airflow component (the chart gave it to every pod).`);
+      body.push('    // env, secret: the environment of every Airflow component (the chart gave it to every pod).');
       body.push(`    const env: { [name: string]: kplus.EnvValue } = ${renderTs(this.envMap, '    ')};`);
     }
     body.push('');
@@ -1103,10 +1102,6 @@ function cpu(quantity: unknown): Code | undefined {
   if (milli) return new Code(`kplus.Cpu.millis(${milli[1]})`);
   if (/^\d+(\.\d+)?$/.test(text)) return new Code(`kplus.Cpu.units(${text})`);
   return undefined;
-}
-
-function size(quantity: unknown): Code | undefined {
-  return sizeCode(String(quantity));
 }
 
 function sizeCode(text: string): Code | undefined {

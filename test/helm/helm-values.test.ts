@@ -4,8 +4,8 @@ import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { HelmValues, HelmProgram } from '../../src';
-import { mergeHelmValues } from '../../src/helm/helm-values-merge';
 import { runCli } from '../../src/helm/helm-cli';
+import { mergeHelmValues } from '../../src/helm/helm-values-merge';
 import { expectValidManifests, GENERATES_SECRETS_ANNOTATION } from '../support/manifests';
 import { container, env, podSpec } from '../support/synth';
 

@@ -1,5 +1,5 @@
 import * as YAML from 'yaml';
-import { checkAirflowSetting } from '../config/airflow-settings-check';
+import { airflowSettingsData, checkAirflowSetting } from '../config/airflow-settings-check';
 import { AirflowVersion } from '../version';
 import { helmRowOf } from './helm-value-table';
 import { mergeHelmValues } from './helm-values-merge';
@@ -436,7 +436,10 @@ class Converter {
 
   /** `resources` of the chart as `kplus.ContainerResources`, undefined when empty; unreadable quantities reported. */
   private resources(path: string): Code | undefined {
-    const value = this.use(path);
+    return this.resourcesOf(this.use(path), path);
+  }
+
+  private resourcesOf(value: unknown, path: string): Code | undefined {
     if (!isMap(value)) return undefined;
     const parts: Record<string, Record<string, Code>> = {};
     for (const bound of ['requests', 'limits']) {
@@ -662,7 +665,10 @@ class Converter {
   }
 
   private mounts(path: string, volumes: Map<string, string>): Code[] {
-    const raw = this.use(path);
+    return this.mountsOf(this.use(path), path, volumes);
+  }
+
+  private mountsOf(raw: unknown, path: string, volumes: Map<string, string>): Code[] {
     const result: Code[] = [];
     if (!Array.isArray(raw)) return result;
     for (const mount of raw) {
@@ -705,15 +711,11 @@ class Converter {
         if (ports.length) parts.push(`ports: [${ports.join(', ')}]`);
       }
       if (isMap(container.resources)) {
-        (this.values as any).__tmp = { resources: container.resources };
-        const resources = this.resources('__tmp.resources');
-        delete (this.values as any).__tmp;
+        const resources = this.resourcesOf(container.resources, `${path}.resources`);
         if (resources) parts.push(`resources: ${resources.code}`);
       }
       if (Array.isArray(container.volumeMounts)) {
-        (this.values as any).__tmp = { volumeMounts: container.volumeMounts };
-        const mounts = this.mounts('__tmp.volumeMounts', volumes);
-        delete (this.values as any).__tmp;
+        const mounts = this.mountsOf(container.volumeMounts, `${path}.volumeMounts`, volumes);
         if (mounts.length) parts.push(`volumeMounts: [${mounts.map(m => m.code).join(', ')}]`);
       }
       const unknown = Object.keys(container).filter(k => !known.has(k));
@@ -953,7 +955,12 @@ class Converter {
       const value = pyValue(raw);
       this.handled.add(origin);
       if (MANAGED_CONFIG[name]) {
-        if (!this.handledByProps(name)) this.reports.push({ path: origin, what: `set to '${name.endsWith('key') || name.endsWith('secret') ? '(hidden)' : value}'`, instead: `the library manages it through \`${MANAGED_CONFIG[name]}\`` });
+        if (!this.handledByProps(name)) this.reports.push({ path: origin, what: 'a setting the library manages (the value is not copied)', instead: `the library sets it through \`${MANAGED_CONFIG[name]}\`` });
+        return;
+      }
+      if (airflowSettingsData(this.version).sensitive.includes(name)) {
+        // never a secret in the program (nor in the ConfigMap it would end in).
+        this.reports.push({ path: origin, what: 'a sensitive setting (the value is not copied)', instead: `put it in a Secret and give it as \`secret: [{ envName: AIRFLOW__${name.replace('.', '__').toUpperCase()}, ... }]\`, then convert again` });
         return;
       }
       if (value.includes('{{')) {

@@ -76,6 +76,12 @@ describe('every generated program compiles, synthesizes and passes the manifest 
   }
 });
 
+describe('the harness judges the generated output', () => {
+  test('fails when the kept Secrets and claims are not declared external (so the references are really checked)', () => {
+    expect(() => expectValidManifests(manifests['efs-existing-claim'])).toThrow(/airflow-fernet-key|my-volume-claim/);
+  });
+});
+
 describe('the props that matter', () => {
   test('default values keep the chart\'s Fernet key, never a new one', () => {
     const scheduler = workload(manifests.defaults, 'airflow-scheduler');
@@ -170,6 +176,30 @@ describe('the props that matter', () => {
     expect(workload(manifests['every-key'], 'airflow-scheduler').spec.replicas).toBe(2);
     expect(kept(source, 'Secret')).toEqual(expect.arrayContaining(['acme-fernet', 'acme-db', 'acme-redis', 'acme-result', 'acme-registry', 'acme-tls', 'warehouse-conn', 'acme-env']));
     expect(kept(source, 'PersistentVolumeClaim').sort()).toEqual(['acme-dags', 'acme-logs']);
+  });
+
+  test('useStandardNaming names the workloads after the chart\'s fullname, the hook Secrets after the release', () => {
+    const { source } = HelmValues.fromYaml(['useStandardNaming: true\nexecutor: KubernetesExecutor\n']).toProgram({ releaseName: 'prod', namespace: 'data' });
+    expect(source).toContain("releaseName: 'prod-airflow'");
+    expect(kept(source, 'Secret').sort()).toEqual(['prod-airflow-api-secret-key', 'prod-airflow-metadata', 'prod-fernet-key', 'prod-jwt-secret']);
+  });
+
+  test('CeleryKubernetesExecutor: both executors on Airflow 3 (reported), the combined one on Airflow 2', () => {
+    const af3 = HelmValues.fromYaml(['executor: CeleryKubernetesExecutor\nairflowVersion: 3.0.6\n']).toProgram({ releaseName: 'a', namespace: 'n' });
+    expect(af3.source).toContain('airflow.AirflowExecutor.celeryAndKubernetes(');
+    expect(af3.reports.map(r => r.path)).toContain('executor');
+    const af2 = HelmValues.fromYaml(['executor: CeleryKubernetesExecutor\nairflowVersion: 2.11.0\n']).toProgram({ releaseName: 'a', namespace: 'n' });
+    expect(af2.source).toContain('airflow.AirflowExecutor.celeryKubernetes(');
+    expect(af2.source).toContain("{ secret: secretAWebserverSecretKey, key: 'webserver-secret-key' }");
+  });
+
+  test('settings the library manages are reported, not written', () => {
+    const { source, reports } = HelmValues.fromYaml(['config:\n  core:\n    executor: LocalExecutor\n    fernet_key: abc\n']).toProgram({ releaseName: 'a', namespace: 'n' });
+    expect(reports.filter(r => r.path.startsWith('config.core.')).map(r => r.path).sort()).toEqual(['config.core.executor', 'config.core.fernet_key']);
+    expect(source).not.toContain('abc');
+    const smtp = HelmValues.fromYaml(['config:\n  smtp:\n    smtp_password: hunter2\n  database:\n    sql_alchemy_conn: postgresql://u:hunter2@db/a\n']).toProgram({ releaseName: 'a', namespace: 'n' });
+    expect(smtp.source).not.toContain('hunter2');
+    expect(smtp.reports.map(r => r.path).filter(p => p.startsWith('config.')).sort()).toEqual(['config.database.sql_alchemy_conn', 'config.smtp.smtp_password']);
   });
 
   test('unknown keys are reported, not fatal', () => {

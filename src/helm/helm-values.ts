@@ -313,6 +313,8 @@ class Converter {
           envSettings[`${setting[1].toLowerCase()}.${setting[2].toLowerCase()}`] = pyValue(entry.value);
         } else if (entry.value !== undefined) {
           env[entry.name] = new Code(`kplus.EnvValue.fromValue(${str(String(entry.value))})`);
+        } else {
+          this.reports.push({ path: 'env', what: `variable ${entry.name} without a value (valueFrom)`, instead: 'use `secret:` for Secret keys, or add it to the `env` map of the program' });
         }
       }
     }

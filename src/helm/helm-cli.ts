@@ -54,7 +54,7 @@ export function runCli(argv: string[], out: (text: string) => void, err: (text: 
   let source: string;
   let reports: number;
   try {
-    const program = HelmValues.fromYaml(texts).toProgram({ releaseName: release, namespace, sourceNames: files });
+    const program = HelmValues.fromYaml(texts).toProgram({ releaseName: release, releaseNamespace: namespace, sourceNames: files });
     source = program.source;
     reports = program.reports.length;
   } catch (e) {

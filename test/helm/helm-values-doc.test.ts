@@ -39,7 +39,7 @@ describe('docs/helm-values.md', () => {
     const reportedByDesign = ['extraSecrets.acme-env.stringData', 'dags.gitSync.credentialsSecret', 'dags.persistence.subPath', 'networkPolicies.enabled'];
     const withoutProp = paths.filter(p => !reportedByDesign.includes(p) && !helmRowOf(p)?.prop);
     expect(withoutProp).toEqual([]);
-    const reports = HelmValues.fromYaml([text]).toProgram({ releaseName: 'airflow', namespace: 'airflow' }).reports;
+    const reports = HelmValues.fromYaml([text]).toProgram({ releaseName: 'airflow', releaseNamespace: 'airflow' }).reports;
     const unexpected = reports.filter(r => !reportedByDesign.some(p => r.path === p || p.startsWith(`${r.path}.`)));
     expect(unexpected).toEqual([]);
   });

@@ -47,7 +47,7 @@ beforeAll(async () => {
   fs.mkdirSync(OUT, { recursive: true });
   for (const [name, files] of Object.entries(CASES)) {
     const texts = files.map(f => fs.readFileSync(path.join(FIXTURES, f), 'utf8'));
-    programs[name] = HelmValues.fromYaml(texts).toProgram({ releaseName: 'airflow', namespace: 'airflow', importFrom: '../../../src', sourceNames: files });
+    programs[name] = HelmValues.fromYaml(texts).toProgram({ releaseName: 'airflow', releaseNamespace: 'airflow', importFrom: '../../../src', sourceNames: files });
     fs.writeFileSync(path.join(OUT, `${name}.ts`), programs[name].source);
   }
   // one tsc run type-checks every generated program (strict, as the project compiles).
@@ -102,6 +102,9 @@ describe('the props that matter', () => {
     expect(source).toContain("{ secret: secretAirflowSshSecret, key: 'gitSshKey' }");
     expect(source).toContain('knownHosts: \'github.com ssh-rsa');
     expect(kept(source, 'Secret')).toContain('airflow-ssh-secret');
+    // the chart made this Secret from extraSecrets: reported (keep it), its content never copied.
+    expect(programs['git-sync-ssh'].reports.map(r => r.path)).toContain('extraSecrets.airflow-ssh-secret');
+    expect(source).not.toContain('base64-converted');
   });
 
   test('EFS existing claim and the chart\'s logs claim are kept', () => {
@@ -179,25 +182,25 @@ describe('the props that matter', () => {
   });
 
   test('useStandardNaming names the workloads after the chart\'s fullname, the hook Secrets after the release', () => {
-    const { source } = HelmValues.fromYaml(['useStandardNaming: true\nexecutor: KubernetesExecutor\n']).toProgram({ releaseName: 'prod', namespace: 'data' });
+    const { source } = HelmValues.fromYaml(['useStandardNaming: true\nexecutor: KubernetesExecutor\n']).toProgram({ releaseName: 'prod', releaseNamespace: 'data' });
     expect(source).toContain("releaseName: 'prod-airflow'");
     expect(kept(source, 'Secret').sort()).toEqual(['prod-airflow-api-secret-key', 'prod-airflow-metadata', 'prod-fernet-key', 'prod-jwt-secret']);
   });
 
   test('CeleryKubernetesExecutor: both executors on Airflow 3 (reported), the combined one on Airflow 2', () => {
-    const af3 = HelmValues.fromYaml(['executor: CeleryKubernetesExecutor\nairflowVersion: 3.0.6\n']).toProgram({ releaseName: 'a', namespace: 'n' });
+    const af3 = HelmValues.fromYaml(['executor: CeleryKubernetesExecutor\nairflowVersion: 3.0.6\n']).toProgram({ releaseName: 'a', releaseNamespace: 'n' });
     expect(af3.source).toContain('airflow.AirflowExecutor.celeryAndKubernetes(');
     expect(af3.reports.map(r => r.path)).toContain('executor');
-    const af2 = HelmValues.fromYaml(['executor: CeleryKubernetesExecutor\nairflowVersion: 2.11.0\n']).toProgram({ releaseName: 'a', namespace: 'n' });
+    const af2 = HelmValues.fromYaml(['executor: CeleryKubernetesExecutor\nairflowVersion: 2.11.0\n']).toProgram({ releaseName: 'a', releaseNamespace: 'n' });
     expect(af2.source).toContain('airflow.AirflowExecutor.celeryKubernetes(');
     expect(af2.source).toContain("{ secret: secretAWebserverSecretKey, key: 'webserver-secret-key' }");
   });
 
   test('settings the library manages are reported, not written', () => {
-    const { source, reports } = HelmValues.fromYaml(['config:\n  core:\n    executor: LocalExecutor\n    fernet_key: abc\n']).toProgram({ releaseName: 'a', namespace: 'n' });
+    const { source, reports } = HelmValues.fromYaml(['config:\n  core:\n    executor: LocalExecutor\n    fernet_key: abc\n']).toProgram({ releaseName: 'a', releaseNamespace: 'n' });
     expect(reports.filter(r => r.path.startsWith('config.core.')).map(r => r.path).sort()).toEqual(['config.core.executor', 'config.core.fernet_key']);
     expect(source).not.toContain('abc');
-    const smtp = HelmValues.fromYaml(['config:\n  smtp:\n    smtp_password: hunter2\n  database:\n    sql_alchemy_conn: postgresql://u:hunter2@db/a\n']).toProgram({ releaseName: 'a', namespace: 'n' });
+    const smtp = HelmValues.fromYaml(['config:\n  smtp:\n    smtp_password: hunter2\n  database:\n    sql_alchemy_conn: postgresql://u:hunter2@db/a\n']).toProgram({ releaseName: 'a', releaseNamespace: 'n' });
     expect(smtp.source).not.toContain('hunter2');
     expect(smtp.reports.map(r => r.path).filter(p => p.startsWith('config.')).sort()).toEqual(['config.database.sql_alchemy_conn', 'config.smtp.smtp_password']);
   });

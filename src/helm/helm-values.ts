@@ -821,6 +821,9 @@ class Converter {
       const annotations = get(this.values, 'workers.serviceAccount.annotations');
       if (isMap(annotations) && Object.keys(annotations).length) kubernetes.serviceAccountAnnotations = new Commented(annotations, 'workers.serviceAccount.annotations');
       delete kubernetes.envFrom;
+      if (Object.keys(env).length || this.envFrom.length) {
+        this.reports.push({ path: 'env', what: 'the chart also gave `env`, `secret` and `extraEnvFrom` to KubernetesExecutor task pods', instead: 'task pods get the Airflow settings from airflow.cfg; give other variables to tasks through `executor_config` or a pod_override' });
+      }
     }
     const celeryCode = celery ? renderTs(celery, '      ') : '{}';
     const kubernetesCode = kubernetes ? renderTs(kubernetes, '      ') : '{}';

@@ -36,7 +36,7 @@ describe('docs/helm-values.md', () => {
     const text = readFileSync(join(__dirname, 'fixtures', 'every-key.yaml'), 'utf8');
     const paths = leafPaths(YAML.parse(text));
     // the values that are reported by design (the chart made these objects; the program keeps them by name)
-    const reportedByDesign = ['extraSecrets.acme-env.stringData', 'dags.gitSync.credentialsSecret', 'dags.persistence.subPath', 'networkPolicies.enabled'];
+    const reportedByDesign = ['extraSecrets.acme-env.stringData', 'dags.gitSync.credentialsSecret', 'dags.persistence.subPath', 'networkPolicies.enabled', 'env'];
     const withoutProp = paths.filter(p => !reportedByDesign.includes(p) && !helmRowOf(p)?.prop);
     expect(withoutProp).toEqual([]);
     const reports = HelmValues.fromYaml([text]).toProgram({ releaseName: 'airflow', releaseNamespace: 'airflow' }).reports;

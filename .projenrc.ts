@@ -30,7 +30,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'vitest@^4.1.12',
     'ajv@^8.20.0',
   ],
-  gitignore: ['/test/helm/.generated/', '/manifests/', '/bench/results.json', '/.vitest-report.json'],
+  gitignore: ['/manifests/', '/bench/results.json', '/.vitest-report.json'],
 });
 
 // unit tests run with vitest; `npm test` is the one command that checks everything.

@@ -34,7 +34,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   tsconfig: { compilerOptions: { inlineSourceMap: false, inlineSources: false } },
   integrationTestAutoDiscover: false,
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
-  // `npx cdk8s-airflow <command>`: the dispatcher is src/cli/main.ts, one file per subcommand beside it.
+  // the `from-helm` converter reads values files at run time; jsii packages bundle their dependencies.
+  deps: ['yaml@^2.9.1'],
+  bundledDeps: ['yaml'],
+  // `npx cdk8s-airflow <command>`: the dispatcher is src/cli/main.ts, one file per subcommand (preflight, from-helm).
   bin: { 'cdk8s-airflow': 'lib/cli/main.js' },
   devDeps: [
     'cdk8s@2.70.106',
@@ -43,7 +46,6 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'cdk8s-cli@^2.207.60',
     'vitest@^4.1.12',
     'ajv@^8.20.0',
-    'yaml@^2.9.1',
   ],
   // jsii target `python` (projen 0.103 names the option publishToPypi): jsii-pacmak builds the Python package (wheel + sdist) into dist/python/ (`npx projen package:python`).
   publishToPypi: { distName: 'cdk8s-airflow', module: 'cdk8s_airflow' },

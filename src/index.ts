@@ -54,3 +54,4 @@ export * from './observability/airflow-alerts';
 export * from './observability/open-telemetry-metrics';
 export * from './observability/airflow-statsd';
 export * from './observability/airflow-metrics';
+export * from './helm/helm-values';

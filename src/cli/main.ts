@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // The `cdk8s-airflow` command: one file per subcommand in src/cli/, registered here.
 import { preflightMain } from './preflight';
+import { runCli as helmCli } from '../helm/helm-cli';
 
 const COMMANDS: { [name: string]: (args: string[]) => number } = {
-  preflight: preflightMain,
+  'preflight': preflightMain,
+  'from-helm': args => helmCli(['from-helm', ...args], text => process.stdout.write(text), text => process.stderr.write(text)),
 };
 
 const [command, ...args] = process.argv.slice(2);

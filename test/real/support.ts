@@ -102,7 +102,7 @@ export function knownBrokenOr(knownBroken: Record<string, string>, file: string,
       failure = e as Error;
     }
     expect(failure, `'${name}' passes now: remove it from KNOWN_BROKEN in ${file}`).toBeDefined();
-    console.info(`KNOWN BROKEN: ${name}\n${failure!.message.split('\n').filter(l => expected.test(l) || /Error|error:/.test(l)).slice(0, 6).join('\n')}`);
+    console.info(`KNOWN BROKEN: ${name}\n${failure!.message.split('\n').filter(l => expected.test(l) || /^\s*[\w.]*(Error|Exception):/.test(l)).slice(0, 6).join('\n')}`);
     expect(failure!.message).toMatch(expected);
   }, timeout);
 }

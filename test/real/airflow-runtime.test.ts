@@ -80,7 +80,17 @@ async function startServer(pod: PodProcess, version: string, port: number, ready
   const server = fs.start(pod.args, { ...imageEnv(version), ...pod.env });
   try {
     // the startupProbe allows 120 s; this machine is slower than a node (2 shared cores), so allow more
-    await waitFor(`${pod.args.join(' ')} answering ${readyPath}`, async () => (await get(port, readyPath)).status === 200, 300_000, server);
+    const deadline = Date.now() + 300_000;
+    for (;;) {
+      const what = `${pod.args.join(' ')} answering ${readyPath}`;
+      if (server.exited()) throw new Error(`${what}: the process exited\n${server.output()}`);
+      // a write outside the pod's writable paths: fail now, not after the server's own start timeout
+      // (Airflow 2's webserver waits web_server_master_timeout, 120 s, for a gunicorn that died)
+      if (/\[Errno 30\] Read-only file system/.test(server.output())) throw new Error(`${what}: wrote outside its writable paths\n${server.output()}`);
+      if ((await get(port, readyPath).catch(() => ({ status: 0 }))).status === 200) break;
+      if (Date.now() > deadline) throw new Error(`${what}: not ready after 300 s\n${server.output()}`);
+      await new Promise(r => setTimeout(r, 500));
+    }
   } catch (e) {
     await server.stop();
     fs.remove();

@@ -55,7 +55,10 @@ async function checkCase(c: RealCase, options: CheckOptions = {}): Promise<Confi
     const env = processOf(c, a).env;
     const envKeys = Object.keys(env).filter(n => /^AIRFLOW__[A-Z0-9_]+__[A-Z0-9_]+$/.test(n))
       .map(n => { const [, s, k] = /^AIRFLOW__([A-Z0-9_]+?)__(.+)$/.exec(n)!; return `${s.toLowerCase()}.${k.toLowerCase()}`; });
-    return { name: a.id, env, env_keys: envKeys };
+    // a Celery worker imports our celery_config_options module the way the provider does (celery_executor_utils
+    // builds its app from conf.getimport('celery', 'celery_config_options'), with $AIRFLOW_HOME/config on sys.path)
+    const python = a.containerName === 'worker' && settings['celery.celery_config_options'] !== undefined ? CELERY_APP_PY : undefined;
+    return { name: a.id, env, env_keys: envKeys, python };
   });
   const withTemplate = podOverride !== undefined;
   const results = await runChecks(version, pod, {
@@ -65,6 +68,12 @@ async function checkCase(c: RealCase, options: CheckOptions = {}): Promise<Confi
   });
   return { case: c, version, result: results.config, podTemplate: results.pod_template };
 }
+
+const CELERY_APP_PY = `
+from airflow.providers.celery.executors import celery_executor_utils as u
+RESULT = {"broker_url": u.app.conf.broker_url, "worker_prefetch_multiplier": u.app.conf.worker_prefetch_multiplier,
+          "task_default_queue": u.app.conf.task_default_queue}
+`;
 
 /** What `conf.get(section, key)` must return for a container: its env first (Airflow's order), else our model's value. */
 function intended(c: RealCase, env: Record<string, string>, name: string): string | undefined {
@@ -188,6 +197,19 @@ describeWith(['airflow'], 'real Airflow reads our airflow.cfg and env', () => {
         }
       }
     });
+
+    if (c.manifests.some(m => m.kind === 'ConfigMap' && m.data?.['airflow_celery_config.py'] !== undefined)) {
+      it(`${c.name}: Celery workers build the provider's Celery app from our celery_config_options module`, () => {
+        const { result } = results.get(c.name)!;
+        const workers = airflowContainers(c.manifests).filter(a => a.containerName === 'worker');
+        expect(workers.length).toBeGreaterThan(0);
+        for (const w of workers) {
+          const got = result.components[w.id];
+          expect(got.python_error, w.id).toBeUndefined();
+          expect(got.python.broker_url, w.id).toBe(got.values['celery.broker_url']);
+        }
+      });
+    }
 
     it(`${c.name}: _cmd settings run and print what the containers need`, () => {
       const { result } = results.get(c.name)!;

@@ -47,6 +47,13 @@ describe('the packed library in a fresh cdk8s app', () => {
     expect(floors.installed['cdk8s-airflow']).toBe(pkg.version);
   });
 
+  test('npx cdk8s-airflow from-helm works from the tarball: every test/helm fixture converts, compiles and synthesizes', () => {
+    // scripts/check-from-helm-tarball.sh (issue #14) in the app the tarball is installed in, on the current versions.
+    const out = execFileSync('bash', [path.join(ROOT, 'scripts', 'check-from-helm-tarball.sh'), current.dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(out).not.toContain('FAIL');
+    expect(fs.readdirSync(path.join(current.dir, 'from-helm', 'js')).length).toBeGreaterThanOrEqual(10);
+  }, 600_000);
+
   test('cdk8s synth on the floors writes valid manifests: git-sync DAGs and a Celery pool', () => {
     const manifests = manifestsOf(floors);
     expectValidManifests(manifests);

@@ -119,7 +119,7 @@ new javascript.TypescriptConfig(project, {
   compilerOptions: { declaration: true, emitDeclarationOnly: true, stripInternal: true, incremental: false },
 });
 
-project.npmignore?.exclude('/.vitest-report.json', '/DEVELOPERS.md', '/tsconfig.declarations.json', '/vitest.config.mts', '/examples/', '/bench/', '/scripts/', '/coverage/', '/test-reports/', '/cdk8s.yaml', '/.ci/', '/NOTES.md');
+project.npmignore?.exclude('/wip/', '/manifests/', '/.vitest-report.json', '/DEVELOPERS.md', '/tsconfig.declarations.json', '/vitest.config.mts', '/examples/', '/bench/', '/scripts/', '/coverage/', '/test-reports/', '/cdk8s.yaml', '/.ci/', '/NOTES.md');
 project.eslint?.addLintPattern('examples');
 project.eslint?.addLintPattern('bench');
 

@@ -112,7 +112,7 @@ describeWith(['airflow', 'apt'], 'real Airflow 3 runs our containers (examples/c
   afterAll(async () => { await pg?.stop(); });
 
   it('the migrations Job\'s `airflow db migrate` migrates an empty database', async () => {
-    const job = workload(c.manifests, 'migrations');
+    const job = workload(c.manifests, 'migrate');
     const pod = processWithDb(c, job, podSpecOf(job).containers[0].name, url);
     expect(pod.args).toEqual(['airflow', 'db', 'migrate']);
     await runPod(pod, version);
@@ -225,7 +225,7 @@ describeWith(['airflow', 'apt'], 'real Airflow 2.11 runs our containers', () => 
   afterAll(async () => { await pg?.stop(); });
 
   it('the migrations Job\'s `airflow db migrate` migrates an empty database, and check-migrations passes', async () => {
-    const job = workload(c.manifests, 'migrations');
+    const job = workload(c.manifests, 'migrate');
     const pod = processWithDb(c, job, podSpecOf(job).containers[0].name, url);
     expect(pod.args).toEqual(['airflow', 'db', 'migrate']);
     await runPod(pod, version);
@@ -322,7 +322,7 @@ describeWith(['airflow', 'apt'], 'real Airflow 2.11 migrates through a real PgBo
     expect(bouncer, 'PgBouncer runs (previous test)').toBeDefined();
     const cmd = c.airflow.config.get('database', 'sql_alchemy_conn_cmd')!;
     const service = /'([a-z0-9-]+):(\d+)'/.exec(cmd)![1];
-    const job = workload(c.manifests, 'migrations');
+    const job = workload(c.manifests, 'migrate');
     const name = podSpecOf(job).containers[0].name;
     // the Job bypasses PgBouncer (src/database/migrations.ts: advisory locks and DDL under transaction pooling):
     // its AIRFLOW__DATABASE__SQL_ALCHEMY_CONN is the same Secret key as the upstream URL of the other containers

@@ -133,7 +133,7 @@ describe('the cdk8s-airflow command', () => {
     expect(ok.stdout).toBe(preflightScript(example.outdir));
     const usage = cli([]);
     expect(usage.status).toBe(2);
-    expect(usage.stderr).toContain('commands: preflight');
+    expect(usage.stderr).toContain('commands: from-helm, preflight');
     const empty = cli(['preflight', mkdtempSync(join(tmpdir(), 'cdk8s-airflow-empty-'))]);
     expect(empty.status).toBe(1);
     expect(empty.stderr).toContain('no cdk8s-airflow report (*.airflow.md) in');

@@ -22,31 +22,7 @@ import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import * as YAML from 'yaml';
 import { CACHE_DIR } from './real-components';
-import { RunResult } from './real-services';
-
-/**
- * Runs a command to its end (never throws on a non-zero exit; fails after `timeoutMs`). stdin gets `input`, or is
- * closed; a process that exits without reading it is fine (no EPIPE).
- */
-export function runProcess(command: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', d => { stdout += d; });
-    child.stderr!.on('data', d => { stderr += d; });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${command} ${args.join(' ')} did not finish within ${options.timeoutMs ?? 120_000} ms\n${stdout}\n${stderr}`));
-    }, options.timeoutMs ?? 120_000);
-    child.on('error', e => { clearTimeout(timer); reject(e); });
-    child.on('close', code => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
-    if (options.input !== undefined) {
-      child.stdin!.on('error', () => { /* the process exited without reading: its exit code tells */ });
-      child.stdin!.end(options.input);
-    }
-  });
-}
+import { run, RunResult } from './real-services';
 
 /** The Airflow releases scripts/setup/airflow.sh installs (one requirements file each). */
 export const AIRFLOW_VENV_VERSIONS: string[] = readdirSync(join(__dirname, '..', '..', 'scripts', 'setup', 'airflow'))
@@ -261,7 +237,7 @@ export class PodFilesystem {
   /** Runs `argv` to its end inside the pod's filesystem. */
   public run(argv: string[], env: Record<string, string>, options: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
     const [cmd, args] = this.command(argv, env);
-    return runProcess(cmd, args, { timeoutMs: 120_000, ...options });
+    return run(cmd, args, { timeoutMs: 120_000, ...options });
   }
 
   /** Starts `argv` inside the pod's filesystem (a server); its pid is in the pod's mount namespace. */
@@ -291,7 +267,7 @@ export class PodFilesystem {
   /** Runs `argv` in the mount namespace (and working folder) of a process started with `start`: an exec probe. */
   public execIn(pid: number, argv: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<RunResult> {
     const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-    return runProcess('nsenter', [`--target=${pid}`, '--mount', '--wd', 'env', '-i', ...envArgs, ...argv], { timeoutMs });
+    return run('nsenter', [`--target=${pid}`, '--mount', '--wd', 'env', '-i', ...envArgs, ...argv], { timeoutMs });
   }
 
   public remove(): void {

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { airflow2CeleryPgBouncer, airflow2Kubernetes, RealCase, realCases } from './cases';
+import { airflow2CeleryPgBouncer, airflow2Kubernetes, airflow3Fab, RealCase, realCases } from './cases';
 import { STAND_INS } from './support';
 import { canEmulatePods, ENTRYPOINT_STAND_IN, imageEnv, PodFilesystem, podProcess, PodProcess, podSpecOf, runInitContainers, StandIns, workload } from '../support/real-airflow';
 import { describeWith } from '../support/real-components';
@@ -222,10 +222,10 @@ describeWith(['airflow', 'apt'], 'real Airflow 3 runs our containers (examples/c
     await replicaAcceptsTheSecretsPassword();
   }, 600_000);
 
-  it('the oracle fails: without the copy-simple-auth-passwords init container the API server does not take the Secret\'s password', async () => {
+  it('the oracle fails: without the copy-simple-auth-passwords init container the API server does not start: the file it reads is missing', async () => {
     const container = apiContainer();
     const probes = httpProbes(container);
-    const { standIns, password } = passwordsStandIn();
+    const { standIns } = passwordsStandIn();
     const pod = processWithDb(c, apiServer(), 'api-server', url, standIns);
     const inits = initsOf(c, apiServer(), standInsWithDb(url, standIns)).filter(i => i.container.name !== 'copy-simple-auth-passwords');
     // Airflow opens the file with open(file, "a+") (SimpleAuthManager.init): its folder under /tmp does not exist
@@ -341,6 +341,50 @@ describeWith(['airflow', 'apt'], 'real Airflow 2.11 runs our containers', () => 
   }, 300_000);
 });
 
+
+describeWith(['airflow', 'apt'], 'real Airflow 3 with AirflowAuth.fab(): the create-admin Job and a login on the API server', () => {
+  const c = airflow3Fab();
+  const version = c.airflow.version.version;
+  const password = 'stand-in: fab-admin p@ss "word"';
+  let pg: PostgresService;
+  let url: string;
+  beforeAll(async () => {
+    if (!canEmulatePods()) throw new Error('needs root with unshare/nsenter to lay out the pod filesystem');
+    pg = await startPostgres();
+    url = await database(pg, 'airflow3fab');
+  }, 120_000);
+  afterAll(async () => { await pg?.stop(); });
+
+  it('migrations create FAB\'s tables, the create-admin Job makes the admin once, and the API server logs it in', async () => {
+    const job = workload(c.manifests, 'migrate');
+    await runPod(processWithDb(c, job, podSpecOf(job).containers[0].name, url), version);
+    // with FabAuthManager configured, `airflow db migrate` also runs the FAB provider's migrations (its DB manager)
+    const admin = workload(c.manifests, 'create-admin');
+    const create = () => runPod(processWithDb(c, admin, podSpecOf(admin).containers[0].name, url, { AIRFLOW_ADMIN_PASSWORD: password }), version);
+    await create();
+    const before = await pg.sql('SELECT username, password FROM ab_user', 'airflow3fab');
+    expect(before).toMatch(/^admin\|/m);
+    expect(await create()).toMatch(/already exist/);
+    expect(await pg.sql('SELECT username, password FROM ab_user', 'airflow3fab')).toBe(before);
+    const api = workload(c.manifests, 'api-server');
+    const probes = httpProbes(podSpecOf(api).containers.find((x: any) => x.name === 'api-server'));
+    const pod = processWithDb(c, api, 'api-server', url);
+    const running = await startServer(pod, version, probes[0].port, probes[0].path, initsOf(c, api, standInsWithDb(url)));
+    try {
+      for (const p of probes) expect((await get(p.port, p.path)).status, `${p.kind} ${p.path}`).toBe(200);
+      // the FAB provider's token endpoint (providers/fab auth_manager/api_fastapi/routes/login.py, POST /auth/token)
+      const login = (pw: string) => fetch(`http://127.0.0.1:${probes[0].port}/auth/token`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: pw }),
+      });
+      const ok = await login(password);
+      expect(ok.status, await ok.clone().text()).toBe(201);
+      expect(((await ok.json()) as { access_token?: string }).access_token).toBeTruthy();
+      expect((await login('wrong')).status).toBe(401);
+    } finally {
+      await running.stop();
+    }
+  }, 1_200_000);
+});
 
 describeWith(['airflow', 'apt'], 'real Airflow 2.11 migrates through a real PgBouncer with the library\'s sql_alchemy_conn_cmd', () => {
   const c = airflow2CeleryPgBouncer();

@@ -2,7 +2,7 @@ import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  AirflowApp, AirflowDeployment, AirflowExecutor, AirflowLogs, AirflowMetrics, CeleryBroker, GitAuth, GitSyncSidecar, MetadataDatabase, NetworkPeer,
+  AirflowApp, AirflowAuth, AirflowDeployment, AirflowExecutor, AirflowLogs, AirflowMetrics, CeleryBroker, GitAuth, GitSyncSidecar, MetadataDatabase, NetworkPeer,
   S3Credentials, WorkerAutoscaling,
 } from '../src';
 
@@ -15,7 +15,7 @@ import {
  * Secrets this chart references (create them with your secret manager; it never holds secret values itself):
  * `airflow-db` (keys `url`: the SQLAlchemy URL, `keda`: the same as a libpq URL with sslmode), `airflow-redis`
  * (`url`), `airflow-core` (`fernet-key`, `api-secret-key`, `jwt-secret`), `airflow-git` (`ssh`), `airflow-tls`,
- * `registry-credentials`, `flower-auth` (`user:password`).
+ * `registry-credentials`, `flower-auth` (`user:password`), `airflow-admin` (`password`: the first admin's).
  */
 export class ProductionChart extends Chart {
   public readonly airflow: AirflowDeployment;
@@ -35,6 +35,8 @@ export class ProductionChart extends Chart {
         apiSecretKey: { secret: core, key: 'api-secret-key' },
         jwtSecret: { secret: core, key: 'jwt-secret' },
       },
+      // FAB in production: a first admin created once by a Job; add OAuth or LDAP with `webserverConfig`.
+      auth: AirflowAuth.fab({ admin: { email: 'data-platform@example.com', password: { secret: secret('airflow-admin'), key: 'password' } } }),
       imagePullSecrets: [secret('registry-credentials')],
       executor: AirflowExecutor.celeryAndKubernetes({
         broker: CeleryBroker.external({ url: { secret: secret('airflow-redis'), key: 'url' } }),
@@ -75,7 +77,9 @@ export class ProductionChart extends Chart {
         podCleanup: {},
       },
       networkPolicies: {
-        kubernetesApiCidrs: ['172.20.0.1/32'],
+        // the API server's endpoints, not the `kubernetes` Service's ClusterIP (policies see translated addresses):
+        // kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes (on EKS: the control plane's ENI subnets).
+        kubernetesApiCidrs: ['10.0.0.0/20'],
         databaseEgress: [{ cidrs: ['10.0.32.0/20'], ports: [5432] }],
         brokerEgress: [{ cidrs: ['10.0.48.0/24'], ports: [6379] }],
         uiIngressFrom: [NetworkPeer.inNamespace('ingress-nginx')],

@@ -1,6 +1,8 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { AirflowAuth } from './auth/airflow-auth';
+import { AirflowAuthBinding } from './auth/auth-binding';
 import { addImagePullSecretsEverywhere } from './components/airflow-pod-extras';
 import { AirflowApiServer, AirflowApiServerOptions } from './components/api-server';
 import { AirflowDagProcessor, AirflowDagProcessorOptions } from './components/dag-processor';
@@ -15,6 +17,7 @@ import { DatabaseEngine, MetadataDatabase } from './database/metadata-database';
 import { AirflowMigrations } from './database/migrations';
 import { PgBouncer, PgBouncerOptions } from './database/pgbouncer';
 import { GitOpsTool } from './deploy/git-ops';
+import { checkDeploymentProps } from './deployment-props-check';
 import { AirflowExecutor } from './executors/airflow-executor';
 import { kedaTriggererQuery } from './executors/autoscaling-internals';
 import { CeleryExecutorConfig } from './executors/celery-executor';
@@ -29,10 +32,11 @@ import { AirflowNetworkPolicies } from './network/airflow-network-policies';
 import { NetworkPolicyOptions } from './network/network-policy-options';
 import { AirflowMetrics } from './observability/airflow-metrics';
 import { AirflowStatsd } from './observability/airflow-statsd';
-import { AIRFLOW_HOME, AirflowPodRecipe } from './pod/airflow-pod-recipe';
+import { AirflowPodRecipe } from './pod/airflow-pod-recipe';
 import { renderReport } from './report/deployment-report';
 import { GeneratedSecret, GeneratedSecretKey, GeneratedValue } from './secrets/generated-secret';
 import { SecretGeneratorJob } from './secrets/secret-generator-job';
+import { checkNamespaceName } from './utils/k8s-values';
 import { AirflowVersion } from './version';
 import { AirflowWarnings } from './warnings';
 
@@ -108,6 +112,24 @@ export interface TriggererDeploymentOptions extends AirflowTriggererOptions {
    * @default - a fixed number of triggerers (`replicas`).
    */
   readonly autoscaling?: WorkerAutoscaling;
+}
+
+/**
+ * Which pods may launch pods of their own (see `podLaunching`).
+ */
+export interface PodLaunchingOptions {
+  /**
+   * The Celery workers (every pool): tasks run there with `CeleryExecutor`.
+   *
+   * @default false
+   */
+  readonly celeryWorkers?: boolean;
+  /**
+   * The KubernetesExecutor's task pods.
+   *
+   * @default false
+   */
+  readonly taskPods?: boolean;
 }
 
 /**
@@ -198,6 +220,14 @@ export interface AirflowDeploymentProps {
    */
   readonly unknownSettings?: { [sectionDotKey: string]: string };
   /**
+   * Sensitive settings, keyed `section.key`, from Kubernetes Secrets (e.g. `{ 'sentry.sentry_dsn': { secret, key: 'dsn' } }`):
+   * they reach Airflow containers as `AIRFLOW__SECTION__KEY` from a `secretKeyRef`, never through `airflow.cfg`.
+   * Settings Airflow marks sensitive are refused in `settings` and `unknownSettings`.
+   *
+   * @default - none.
+   */
+  readonly secretSettings?: { [sectionDotKey: string]: kplus.SecretValue };
+  /**
    * Fail the synth on warnings (e.g. in CI); the `CDK8S_AIRFLOW_STRICT=true` environment variable does the same.
    *
    * @default false
@@ -245,6 +275,25 @@ export interface AirflowDeploymentProps {
    * @default - one replica.
    */
   readonly webserver?: AirflowWebserverOptions;
+  /**
+   * Who may log in to the UI and API: `AirflowAuth.simple()` (Airflow 3's SimpleAuthManager, passwords in a Secret
+   * shared by every API server replica), `AirflowAuth.fab()` (Flask-AppBuilder, a first admin created by a Job; OAuth or
+   * LDAP through `webserverConfig`).
+   *
+   * @default - Airflow 3: AirflowAuth.simple() (user `admin`, password generated once in the cluster in the Secret
+   *   `<release>-simple-auth`, key `password-admin`); Airflow 2: AirflowAuth.fab() (user `admin`, password generated
+   *   once in the Secret `<release>-fab-admin`, key `password`).
+   */
+  readonly auth?: AirflowAuth;
+  /**
+   * Lets tasks launch pods of their own (`KubernetesPodOperator`, Spark-on-Kubernetes operators): the Celery workers
+   * and/or the KubernetesExecutor's task pods get a ServiceAccount token and the pod-launcher Role (create, get, list,
+   * watch, patch, delete pods; get pods/log; list events, in the release's namespace), as the official chart binds it
+   * to its worker ServiceAccount. Task code then holds a token that can create pods: turn it on only where tasks need it.
+   *
+   * @default - off: no token, no Role.
+   */
+  readonly podLaunching?: PodLaunchingOptions;
   /**
    * The triggerer.
    *
@@ -351,10 +400,15 @@ export class AirflowDeployment extends Construct {
   public readonly maintenance?: AirflowMaintenance;
   /** The NetworkPolicies, with `networkPolicies`. */
   public readonly networkPolicies?: AirflowNetworkPolicies;
+  /** How users log in (`auth`). @internal */
+  public readonly _auth: AirflowAuthBinding;
 
   constructor(scope: Construct, id: string, props: AirflowDeploymentProps = {}) {
     super(scope, id);
+    checkDeploymentProps(props);
     const version = this.version = props.airflowVersion ?? AirflowVersion.DEFAULT;
+    const namespace = Chart.of(this).namespace;
+    if (namespace !== undefined) checkNamespaceName(namespace, "the chart's 'namespace'");
     const names = AirflowNames.register(this, props.releaseName ?? AirflowNames.releaseFromId(id), version.version, props.releaseName === undefined);
     this.releaseName = names.release;
     if (props.strict) AirflowWarnings.of(this).strict = true;
@@ -364,7 +418,9 @@ export class AirflowDeployment extends Construct {
     }
     checkMajorSpecificProps(version, props);
 
-    const config = this.config = new AirflowConfig(this, 'Config', { version, settings: props.settings, unknownSettings: props.unknownSettings });
+    const config = this.config = new AirflowConfig(this, 'Config', {
+      version, settings: props.settings, unknownSettings: props.unknownSettings, secretSettings: props.secretSettings,
+    });
     const executor = props.executor ?? AirflowExecutor.kubernetes();
     if (executor._kubernetesQueue !== undefined && version.isAirflow3) {
       throw new Error(`AirflowExecutor.celeryKubernetes() is for Airflow 2 only, but 'airflowVersion' is ${version.version}: `
@@ -384,12 +440,10 @@ export class AirflowDeployment extends Construct {
       if (props.dagProcessor?.enabled === false) {
         throw new Error(`'dagProcessor.enabled' cannot be false on Airflow ${version.version}: Airflow 3 always parses DAGs in a standalone dag-processor`);
       }
-      // the SimpleAuthManager writes generated passwords; the root filesystem is read-only.
-      config.setDefault('core', 'simple_auth_manager_passwords_file', '/tmp/simple_auth_manager_passwords.json.generated');
     } else {
       config.setOwned('scheduler', 'standalone_dag_processor', standaloneDagProcessor ? 'True' : 'False', 'dagProcessor.enabled');
-      config.addFile('webserver_config.py', `${AIRFLOW_HOME}/webserver_config.py`, WEBSERVER_CONFIG_PY);
     }
+    const authBinding = this._auth = new AirflowAuthBinding(this, 'Auth', props.auth ?? (version.isAirflow3 ? AirflowAuth.simple() : AirflowAuth.fab()), config);
 
     this.configureSecrets(config, props.secrets ?? {});
     const triggererKeda = checkTriggererAutoscaling(props.triggerer);
@@ -418,14 +472,20 @@ export class AirflowDeployment extends Construct {
     if (kubernetes) KubernetesExecutorConfig.prepareRecipe(recipe);
     if (executor._celery) {
       checkKubernetesQueue(executor);
+      const launch = props.podLaunching?.celeryWorkers ?? false;
+      const pools = launch ? (executor._celery.pools ?? [{ name: 'default' }]).map(p => ({ ...p, automountServiceAccountToken: true })) : executor._celery.pools;
       this.celeryExecutor = new CeleryExecutorConfig(this, 'Celery', {
-        recipe, ...executor._celery, database, multiExecutor: executor.setting === 'CeleryExecutor,KubernetesExecutor',
+        recipe, ...executor._celery, pools, database, multiExecutor: executor.setting === 'CeleryExecutor,KubernetesExecutor',
       });
       this.kedaAuthentication = this.celeryExecutor.kedaAuthentication;
     }
     if (kubernetes) {
-      this.kubernetesExecutor = new KubernetesExecutorConfig(this, 'KubernetesExecutor', { recipe, ...kubernetes });
+      const launch = props.podLaunching?.taskPods ?? false;
+      this.kubernetesExecutor = new KubernetesExecutorConfig(this, 'KubernetesExecutor', {
+        recipe, ...kubernetes, ...(launch ? { automountServiceAccountToken: true } : {}),
+      });
     }
+    this.configurePodLaunching(props.podLaunching ?? {});
     this.migrations = new AirflowMigrations(this, 'Migrations', { recipe, directConnection: this.pgbouncer?.directConnection, gitOps: props.gitOps });
 
     // with the KubernetesExecutor the scheduler launches task pods and the UI reads their logs from the API.
@@ -437,6 +497,8 @@ export class AirflowDeployment extends Construct {
     } else {
       this.webUi = new AirflowWebserver(this, 'Webserver', { recipe, automountServiceAccountToken: apiAccess, ingress: props.ingress, ...props.webserver });
     }
+    authBinding.bindWebUi(this.webUi);
+    authBinding.createAdminJob(recipe, props.gitOps);
     this.scheduler = new AirflowScheduler(this, 'Scheduler', { recipe, automountServiceAccountToken: apiAccess, ...props.scheduler });
     if (props.triggerer?.enabled ?? true) {
       this.triggerer = new AirflowTriggerer(this, 'Triggerer', { recipe, ...props.triggerer });
@@ -481,6 +543,9 @@ export class AirflowDeployment extends Construct {
     // error that only shows while rendering (an escape hatch's JSON patch, a value cdk8s refuses) fails the synth
     // before the first file is written.
     this.node.addValidation({ validate: () => renderOnce(this) });
+    // a setting the props own (e.g. `core.executor` in `settings`) fails here, at construction, not at synth
+    const owned = config._ownedKeyErrors();
+    if (owned.length > 0) throw new Error(owned.join('\n'));
   }
 
   /**
@@ -491,6 +556,27 @@ export class AirflowDeployment extends Construct {
    */
   public report(): string {
     return renderReport(this);
+  }
+
+  /** `podLaunching`: the pod-launcher Role (the KubernetesExecutor's, or one of its own) bound to the chosen pods. */
+  private configurePodLaunching(options: PodLaunchingOptions): void {
+    const accounts: kplus.IServiceAccount[] = [];
+    if (options.celeryWorkers) {
+      if (!this.celeryExecutor) {
+        throw new Error("'podLaunching.celeryWorkers' needs Celery workers, but 'executor' does not use Celery: remove it, or use taskPods with the KubernetesExecutor");
+      }
+      accounts.push(...this.celeryExecutor.pools.map(p => p.serviceAccount));
+    }
+    if (options.taskPods) {
+      if (!this.kubernetesExecutor) {
+        throw new Error("'podLaunching.taskPods' needs the KubernetesExecutor's task pods, but 'executor' does not use it: remove it, or use celeryWorkers with Celery");
+      }
+      accounts.push(this.kubernetesExecutor.serviceAccount);
+    }
+    if (accounts.length === 0) return;
+    const names = AirflowNames.of(this);
+    const role = this.kubernetesExecutor?.podLauncherRole ?? podLauncherRole(this, names);
+    for (const account of accounts) names.bindRole(role, 'pod-launcher', account);
   }
 
   private configureSecrets(config: AirflowConfig, secrets: AirflowSecretsOptions): void {
@@ -528,13 +614,6 @@ function renderOnce(deployment: AirflowDeployment): string[] {
   return errors;
 }
 
-const WEBSERVER_CONFIG_PY = `# Generated by cdk8s-airflow: database authentication for the Airflow 2 webserver.
-from flask_appbuilder.const import AUTH_DB
-
-AUTH_TYPE = AUTH_DB
-WTF_CSRF_ENABLED = True
-`;
-
 function checkMajorSpecificProps(version: AirflowVersion, props: AirflowDeploymentProps): void {
   const airflow3Only: Array<[string, unknown]> = [['apiServer', props.apiServer], ['secrets.apiSecretKey', props.secrets?.apiSecretKey], ['secrets.jwtSecret', props.secrets?.jwtSecret]];
   const airflow2Only: Array<[string, unknown]> = [['webserver', props.webserver], ['secrets.webserverSecretKey', props.secrets?.webserverSecretKey]];
@@ -551,8 +630,8 @@ function checkTriggererAutoscaling(triggerer: TriggererDeploymentOptions | undef
   const autoscaling = triggerer?.autoscaling;
   if (!autoscaling) return undefined;
   if (!autoscaling._keda) {
-    throw new Error("'triggerer.autoscaling' must be WorkerAutoscaling.keda(): a triggerer's load is the triggers waiting in the database, "
-      + 'which its CPU use does not show');
+    throw new Error("'triggerer.autoscaling' is WorkerAutoscaling.hpa(), which cannot scale a triggerer: its load is the triggers waiting "
+      + "in the database, which its CPU use does not show; use WorkerAutoscaling.keda() or a fixed 'triggerer.replicas'");
   }
   if (triggerer.enabled === false) {
     throw new Error("'triggerer.autoscaling' is set but 'triggerer.enabled' is false: remove one of them");
@@ -600,4 +679,13 @@ function setTyped(config: AirflowConfig, section: string, key: string, value: st
   } else {
     config.setOwned(section, key, value, prop);
   }
+}
+
+/** The pod-launcher Role when there is no KubernetesExecutor (whose Role it is otherwise): the same verbs. */
+function podLauncherRole(scope: Construct, names: AirflowNames): kplus.Role {
+  const role = new kplus.Role(scope, 'PodLauncherRole', { metadata: names.metadata(scope, 'Role', 'pod-launcher') });
+  role.allow(['create', 'get', 'list', 'watch', 'patch', 'delete'], kplus.ApiResource.PODS);
+  role.allow(['get'], kplus.ApiResource.custom({ apiGroup: '', resourceType: 'pods/log' }));
+  role.allow(['list'], kplus.ApiResource.EVENTS);
+  return role;
 }

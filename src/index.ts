@@ -46,6 +46,7 @@ export * from './maintenance/airflow-maintenance';
 export * from './network/network-peer';
 export * from './network/network-policy-options';
 export * from './network/airflow-network-policies';
+export * from './auth/airflow-auth';
 export * from './deployment';
 export * from './report/airflow-app';
 export { GitOpsTool } from './deploy/git-ops';

@@ -1,7 +1,7 @@
 import { Testing, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { describe, expect, test } from 'vitest';
-import { AirflowDeployment, AirflowVersion, MetadataDatabase } from '../src';
+import { AirflowAuth, AirflowDeployment, AirflowVersion, MetadataDatabase } from '../src';
 import { expectValidManifests } from './support/manifests';
 import { airflowCfg, container, env, one, podSpec, synthDeployment, testChart, RESTRICTED_CONTAINER } from './support/synth';
 
@@ -79,11 +79,17 @@ describe('AirflowDeployment on Airflow 3 (default)', () => {
       .flatMap(m => [...(podSpec(m).initContainers ?? []), ...podSpec(m).containers])
       .filter(c => c.image.startsWith('apache/airflow') && c.name !== 'generate-secrets');
     expect(airflowContainers.length).toBeGreaterThanOrEqual(9);
+    // which container gets which secret is the scope table's (test/secrets/secret-scope.test.ts); each one is a secretKeyRef.
+    const seen = new Set<string>();
     for (const c of airflowContainers) {
       for (const name of ['AIRFLOW__CORE__FERNET_KEY', 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN', 'AIRFLOW__API__SECRET_KEY', 'AIRFLOW__API_AUTH__JWT_SECRET']) {
-        expect(env(c, name)?.valueFrom?.secretKeyRef, `${c.name} ${name}`).toBeDefined();
+        if (env(c, name) === undefined) continue;
+        seen.add(name);
+        expect(env(c, name).valueFrom?.secretKeyRef, `${c.name} ${name}`).toBeDefined();
+        expect(env(c, name).value, `${c.name} ${name}`).toBeUndefined();
       }
     }
+    expect(seen.size).toBe(4);
     const configMapText = JSON.stringify(manifests.filter(m => m.kind === 'ConfigMap'));
     for (const word of ['fernet_key', 'sql_alchemy_conn', 'secret_key', 'jwt_secret']) {
       expect(configMapText).not.toContain(`${word} =`);
@@ -93,11 +99,13 @@ describe('AirflowDeployment on Airflow 3 (default)', () => {
   test('the secret generator Job creates the Airflow and database Secrets with least privilege', () => {
     const job = one(manifests, 'Job', 'secret-generator');
     const generated = job.metadata.annotations['airflow.cdk8s.io/generates-secret-keys'];
-    expect(generated).toMatch(/^airflow-secrets:fernet-key\|api-secret-key\|jwt-secret/);
+    expect(generated).toContain('airflow-secrets:fernet-key|api-secret-key|jwt-secret');
+    expect(generated).toContain('airflow-simple-auth:password-admin|passwords.json');
     expect(generated).toMatch(/,airflow-postgresql:password\|connection/);
     const role = one(manifests, 'Role', 'secret-generator');
     expect(role.rules).toEqual([
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['airflow-simple-auth'], verbs: ['get'] },
       { apiGroups: [''], resources: ['secrets'], resourceNames: ['airflow-secrets'], verbs: ['get'] },
       { apiGroups: [''], resources: ['secrets'], resourceNames: ['airflow-postgresql'], verbs: ['get'] },
     ]);
@@ -159,7 +167,7 @@ describe('AirflowDeployment on Airflow 2', () => {
     const { manifests } = synthDeployment({ airflowVersion: AirflowVersion.V2_11_0 });
     expect(deploymentNames(manifests)).toEqual(['scheduler', 'triggerer', 'webserver']);
     const web = container(podSpec(one(manifests, 'Deployment', 'webserver')), 'webserver');
-    expect(web.args).toEqual(['airflow', 'webserver']);
+    expect(web.args).toEqual(['airflow', 'webserver', '--pid', '/tmp/airflow-webserver.pid']);
     expect(web.livenessProbe.httpGet.path).toBe('/health');
     expect(env(web, 'AIRFLOW__WEBSERVER__SECRET_KEY').valueFrom.secretKeyRef.key).toBe('webserver-secret-key');
     expect(env(web, 'AIRFLOW__API__SECRET_KEY')).toBeUndefined();
@@ -217,15 +225,18 @@ describe('AirflowDeployment options', () => {
     expect(() => synthDeployment({ settings: { 'core.executor': 'LocalExecutor' } }))
       .toThrow("Airflow setting 'core.executor' is managed by this library: set 'executor' instead");
     expect(() => synthDeployment({ settings: { 'database.sql_alchemy_conn': 'sqlite://' } }))
-      .toThrow("Airflow setting 'database.sql_alchemy_conn' is managed by this library: set 'database' instead");
+      .toThrow("Airflow marks setting 'database.sql_alchemy_conn' (in 'settings') as sensitive, so it is never written into the airflow.cfg ConfigMap");
+    expect(() => synthDeployment({ secretSettings: { 'database.sql_alchemy_conn': { secret: kplus.Secret.fromSecretName(testChart(), 'S', 's'), key: 'k' } } }))
+      .toThrow("Airflow setting 'database.sql_alchemy_conn' is managed by this library: set 'database' instead of overriding it in 'secretSettings'");
   });
 
   test('uses the user\'s Secrets and generates only the rest', () => {
     const chart = testChart();
-    const mine = new kplus.Secret(chart, 'Mine', { stringData: { fernet: 'x', api: 'y', jwt: 'z', conn: 'postgresql://u:p@db/airflow' } });
+    const mine = new kplus.Secret(chart, 'Mine', { stringData: { fernet: 'x', api: 'y', jwt: 'z', conn: 'postgresql://u:p@db/airflow', passwords: '{"admin": "pw"}' } });
     new AirflowDeployment(chart, 'Airflow', {
       secrets: { fernetKey: { secret: mine, key: 'fernet' }, apiSecretKey: { secret: mine, key: 'api' }, jwtSecret: { secret: mine, key: 'jwt' } },
       database: MetadataDatabase.external({ connection: { secret: mine, key: 'conn' } }),
+      auth: AirflowAuth.simple({ passwords: { secret: mine, key: 'passwords' } }),
     });
     const manifests = Testing.synth(chart);
     expect(manifests.filter(m => m.kind === 'Job').map(m => m.metadata.name)).toEqual([expect.stringMatching(/^airflow-migrate-[0-9a-f]{8}$/)]);
@@ -312,7 +323,7 @@ describe('Airflow settings given as environment variables', () => {
 
   test('valid variables and other variables pass', () => {
     const { manifests } = synthDeployment({
-      scheduler: { envVariables: { AIRFLOW__CORE__PARALLELISM: kplus.EnvValue.fromValue('8'), MY_VAR: kplus.EnvValue.fromValue('x'), AIRFLOW_VAR_ENV: kplus.EnvValue.fromValue('prod') } },
+      scheduler: { envVariables: { AIRFLOW__CORE__PARALLELISM: kplus.EnvValue.fromValue('8'), MY_VAR: kplus.EnvValue.fromValue('x'), AIRFLOW_HOME_EXTRA: kplus.EnvValue.fromValue('prod') } },
     });
     expect(env(container(podSpec(one(manifests, 'Deployment', '-scheduler')), 'scheduler'), 'AIRFLOW__CORE__PARALLELISM').value).toBe('8');
   });

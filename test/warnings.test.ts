@@ -67,12 +67,11 @@ describe('warnings', () => {
 });
 
 describe('no partial output', () => {
-  test('when synth fails, nothing is written to the output directory', () => {
+  test('an owned key in settings fails at construction (not at synth), and nothing is written', () => {
     const outdir = Testing.app().outdir;
     const app = new App({ outdir });
     new AirflowDeployment(new Chart(app, 'first'), 'Airflow');
-    new AirflowDeployment(new Chart(app, 'second'), 'Airflow', { releaseName: 'second', settings: { 'core.executor': 'LocalExecutor' } });
-    expect(() => app.synth()).toThrow("Airflow setting 'core.executor' is managed by this library: set 'executor' instead of overriding it in 'settings'");
+    expect(() => new AirflowDeployment(new Chart(app, 'second'), 'Airflow', { releaseName: 'second', settings: { 'core.executor': 'LocalExecutor' } })).toThrow("Airflow setting 'core.executor' is managed by this library: set 'executor' instead of overriding it in 'settings'");
     expect(existsSync(outdir) ? readdirSync(outdir) : []).toEqual([]);
   });
 

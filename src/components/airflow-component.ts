@@ -6,6 +6,7 @@ import { DagPodMode } from '../dags/dag-source';
 import { AirflowPod, AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 import { applyPlacement, PodPlacement } from '../pod/placement';
 import { IAirflowSidecar } from '../sidecars/airflow-sidecar';
+import { checkAnnotationKeys, checkEnvName, checkLabelMap, checkResources } from '../utils/k8s-values';
 import { AirflowWarnings } from '../warnings';
 
 /**
@@ -196,6 +197,8 @@ export abstract class AirflowComponent extends Construct {
       podMetadata: this.deployment.podMetadata,
     });
     props.recipe.config._checkUserEnvironment(props.envVariables ?? {}, `envVariables of ${spec.component}`);
+    for (const name of Object.keys(props.envVariables ?? {})) checkEnvName(name, `envVariables of ${spec.component}`);
+    checkResources(props.resources, `resources of ${spec.component}`);
     this.container = this.airflowPod.addAirflowContainer({
       name: spec.component,
       args: spec.args,
@@ -267,6 +270,9 @@ const LIBRARY_ANNOTATIONS = /^(checksum\/.*|kubectl\.kubernetes\.io\/default-con
 /** Adds the user's pod labels and annotations, which may not replace the library's. */
 function addPodMetadata(component: string, workload: kplus.Deployment, props: AirflowComponentOptions): void {
   const podMetadata = workload.podMetadata;
+  for (const [key, value] of Object.entries(props.podLabels ?? {})) checkLabelValue(component, key, value);
+  checkLabelMap(props.podLabels, `podLabels of ${component}`);
+  checkAnnotationKeys(props.podAnnotations, `podAnnotations of ${component}`);
   for (const [key, value] of Object.entries(props.podLabels ?? {})) {
     checkLabelValue(component, key, value);
     const current = podMetadata.getLabel(key);

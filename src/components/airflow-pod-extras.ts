@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { AirflowPod } from '../pod/airflow-pod-recipe';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
 import { checkPinnedImage } from '../utils/image';
+import { checkContainerPort, checkDnsSubdomain, checkEnvName, checkResources } from '../utils/k8s-values';
 
 /**
  * A volume mounted into every Airflow container of a pod (the main container, its init containers and the
@@ -181,6 +182,9 @@ export function applyPodExtras(target: PodExtrasTarget, extras: AirflowPodExtras
       }
       names.add(props.name);
       checkPinnedImage(props.image, `'${prop}' of ${where}: container '${props.name}' 'image'`, 'busybox:1.37.0');
+      for (const port of props.ports ?? []) checkContainerPort(port, `${prop} of ${where}: container '${props.name}'`);
+      for (const name of Object.keys(props.envVariables ?? {})) checkEnvName(name, `${prop} of ${where}: container '${props.name}'`);
+      checkResources(props.resources, `${prop} of ${where}: container '${props.name}'`);
       for (const mount of props.volumeMounts ?? []) checkHostPath(prop, mount.volume);
       const securityContext = { ...restrictedContainerSecurityContext(), ...definedFields(props.securityContext ?? {}) };
       const violations = restrictedViolations(securityContext);
@@ -198,6 +202,7 @@ export function applyPodExtras(target: PodExtrasTarget, extras: AirflowPodExtras
   }
 
   if (extras.priorityClassName !== undefined) {
+    checkDnsSubdomain(extras.priorityClassName, `priorityClassName of ${where}`);
     target.apiObject.addJsonPatch(JsonPatch.add(`${target.podSpecPath}/priorityClassName`, extras.priorityClassName));
   }
   addImagePullSecrets(target.apiObject, target.podSpecPath, extras.imagePullSecrets ?? []);

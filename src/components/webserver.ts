@@ -13,6 +13,9 @@ export interface AirflowWebserverOptions extends AirflowWebOptions {}
  */
 export interface AirflowWebserverProps extends AirflowWebProps {}
 
+/** Where the Airflow 2 webserver's gunicorn writes its pid file: the writable `/tmp` emptyDir. @internal */
+export const WEBSERVER_PID_FILE = '/tmp/airflow-webserver.pid';
+
 /**
  * The Airflow 2 webserver (`airflow webserver`), probed on `/health`.
  *
@@ -27,7 +30,10 @@ export class AirflowWebserver extends AirflowWebComponent {
     }
     super(scope, id, props, {
       component: 'webserver',
-      args: ['airflow', 'webserver'],
+      // `airflow webserver` always hands gunicorn `--pid <AIRFLOW_HOME>/airflow-webserver.pid` unless `--pid` is given
+      // (apache/airflow 2.11.0 airflow/cli/commands/webserver_command.py, `setup_locations("webserver", pid=args.pid)`),
+      // and gunicorn creates it with mkstemp next to it: /opt/airflow is on the read-only root filesystem, /tmp is an emptyDir.
+      args: ['airflow', 'webserver', '--pid', WEBSERVER_PID_FILE],
       dags: false,
       resources: cpuAndMemory(250, 1024, 2048),
       terminationGracePeriod: Duration.seconds(30),

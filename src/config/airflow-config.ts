@@ -1,7 +1,10 @@
 import { Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { airflowSettingOfEnvVar, checkAirflowEnvVar, checkAirflowSetting, formatSettingsError, splitSettingName } from './airflow-settings-check';
+import {
+  airflowSettingOfEnvVar, airflowSettingsData, checkAirflowEnvVar, checkAirflowSetting, checkSettingText, formatSettingsError, isSensitiveSetting,
+  splitSettingName,
+} from './airflow-settings-check';
 import { AirflowNames, codePointOrder } from '../naming/airflow-names';
 import { shortHash } from '../utils/hash';
 import { AirflowVersion } from '../version';
@@ -44,6 +47,18 @@ export interface AirflowConfigProps {
    * @default - none
    */
   readonly unknownSettings?: { [sectionDotKey: string]: string };
+
+  /**
+   * Sensitive settings, keyed `section.key`, whose values come from Kubernetes Secrets, e.g.
+   * `{ 'secrets.backend_kwargs': { secret, key: 'kwargs' } }`.
+   *
+   * Each one reaches Airflow containers as `AIRFLOW__SECTION__KEY` from a `secretKeyRef`, never through `airflow.cfg`.
+   * Settings Airflow marks sensitive (`smtp.smtp_password`, `sentry.sentry_dsn`, `secrets.backend_kwargs`, ...) are
+   * refused in `settings` and `unknownSettings`: give them here.
+   *
+   * @default - none
+   */
+  readonly secretSettings?: { [sectionDotKey: string]: kplus.SecretValue };
 
   /**
    * The release the objects of Airflow constructs built on this configuration are named after
@@ -103,6 +118,8 @@ export class AirflowConfig extends Construct {
   private readonly secrets = new Map<string, AirflowSecretSetting>();
   private readonly files = new Map<string, { content: string; mountPath: string }>();
   private readonly reserved = new Map<string, string>();
+  /** `section.key` of the user's `secretSettings`. */
+  private readonly userSecrets = new Set<string>();
   private secretsRead = false;
   /** Settings users set as `AIRFLOW__SECTION__KEY` variables: `section.key` → where. */
   private readonly userEnvironment = new Map<string, string>();
@@ -115,6 +132,8 @@ export class AirflowConfig extends Construct {
     const errors: string[] = [];
     for (const [name, value] of Object.entries(props.unknownSettings ?? {})) {
       const [section, key] = splitSettingName(name, 'unknownSettings');
+      const error = checkPlainValue(section, key, value, 'unknownSettings');
+      if (error) errors.push(error);
       this.uncheckedSettings.set(`${section}.${key}`, value);
     }
     for (const [name, value] of Object.entries(props.settings ?? {})) {
@@ -122,6 +141,15 @@ export class AirflowConfig extends Construct {
       const error = this.checkUserSetting(section, key, value);
       if (error) errors.push(error);
       this.userSettings.set(`${section}.${key}`, value);
+    }
+    if (errors.length > 0) throw new Error(errors.join('\n'));
+    for (const [name, value] of Object.entries(props.secretSettings ?? {})) {
+      const [section, key] = splitSettingName(name, 'secretSettings');
+      const error = checkAirflowSetting(this.version, `${section}.${key}`, undefined, 'secretSettings');
+      // settings of sections Airflow's reference does not list (providers, plugins) are taken as they are.
+      if (error && airflowSettingsSectionKnown(this.version, section)) errors.push(error);
+      this.secrets.set(`${section}.${key}`, { section, key, value });
+      this.userSecrets.add(`${section}.${key}`);
     }
     if (errors.length > 0) throw new Error(errors.join('\n'));
     if (AirflowNames.isRegistered(this)) {
@@ -140,6 +168,7 @@ export class AirflowConfig extends Construct {
    * Sets a default value; a user setting of the same `section.key` wins.
    */
   public setDefault(section: string, key: string, value: string): void {
+    assertOneLine(section, key, value, 'setDefault');
     this.defaults.set(`${section}.${key}`, value);
     this.rendered = undefined;
   }
@@ -150,6 +179,7 @@ export class AirflowConfig extends Construct {
    * @param prop the construct prop users set instead, named in the error message.
    */
   public setOwned(section: string, key: string, value: string, prop: string): void {
+    assertOneLine(section, key, value, prop);
     this.owned.set(`${section}.${key}`, { value, prop });
     this.rendered = undefined;
   }
@@ -247,7 +277,10 @@ export class AirflowConfig extends Construct {
     for (const section of [...sections.keys()].sort()) {
       lines.push(`[${section}]`);
       for (const [key, value] of sections.get(section)!.sort(([a], [b]) => codePointOrder(a, b))) {
-        lines.push(`${key} = ${value}`);
+        // Airflow's parser is a ConfigParser with BasicInterpolation (airflow-core 3.2.2
+        // src/airflow/_shared/configuration/parser.py, 2.11.0 airflow/configuration.py: `class AirflowConfigParser(ConfigParser)`),
+        // which reads `%%` as `%` and `%(name)s` as a reference: escape every `%` so the value reads back as given.
+        lines.push(`${key} = ${value.replace(/%/g, '%%')}`);
       }
       lines.push('');
     }
@@ -267,7 +300,7 @@ export class AirflowConfig extends Construct {
   private checkUserSetting(section: string, key: string, value: string): string | undefined {
     const name = `${section}.${key}`;
     if (this.uncheckedSettings.has(name)) return formatSettingsError('duplicate', { name });
-    return checkAirflowSetting(this.version, name, value, 'settings');
+    return checkAirflowSetting(this.version, name, value, 'settings') ?? checkPlainValue(section, key, value, 'settings');
   }
 
   /**
@@ -280,6 +313,11 @@ export class AirflowConfig extends Construct {
   public _checkUserEnvironment(variables: { [name: string]: kplus.EnvValue }, where: string): void {
     const errors: string[] = [];
     for (const [name, value] of Object.entries(variables)) {
+      const literal = literalSecretError(this.version, name, value, where);
+      if (literal) {
+        errors.push(literal);
+        continue;
+      }
       const error = checkAirflowEnvVar(this.version, name, typeof value.value === 'string' ? value.value : undefined, where);
       if (error) {
         errors.push(error);
@@ -295,6 +333,16 @@ export class AirflowConfig extends Construct {
     return [...this.secrets.keys()].sort().map(name => this.secrets.get(name)!);
   }
 
+  /**
+   * The user settings that collide with a key the library owns (what synth validation reports), for callers that can
+   * fail earlier.
+   *
+   * @internal
+   */
+  public _ownedKeyErrors(): string[] {
+    return this.validateOwnedKeys();
+  }
+
   private validateOwnedKeys(): string[] {
     const errors: string[] = [];
     const owners = new Map<string, string>([...this.reserved, ...[...this.owned].map(([name, o]) => [name, o.prop] as [string, string])]);
@@ -302,11 +350,45 @@ export class AirflowConfig extends Construct {
       for (const [prop, settings] of [['settings', this.userSettings], ['unknownSettings', this.uncheckedSettings]] as const) {
         if (settings.has(name)) errors.push(formatSettingsError('managed', { name, owner, prop }));
       }
+      if (this.userSecrets.has(name)) errors.push(formatSettingsError('managed', { name, owner, prop: 'secretSettings' }));
       const where = this.userEnvironment.get(name);
       if (where !== undefined) errors.push(formatSettingsError('managed', { name, owner, prop: where }));
     }
     return errors;
   }
+}
+
+/** A value given as plain text: no line break, and not a setting Airflow marks sensitive. The message never holds the value. */
+function checkPlainValue(section: string, key: string, value: string, prop: string): string | undefined {
+  const name = `${section}.${key}`;
+  if (isSensitiveSetting(name)) return formatSettingsError('sensitive', { name, prop, env: airflowEnvName(section, key) });
+  return checkSettingText(name, value, prop);
+}
+
+/**
+ * A literal value (not `valueFrom`) for a variable that holds a secret: an Airflow connection (`AIRFLOW_CONN_*`), an
+ * Airflow variable (`AIRFLOW_VAR_*`) or a setting Airflow marks sensitive (`AIRFLOW__SECTION__KEY`; its `_CMD` and
+ * `_SECRET` variants hold a command or a secrets-backend key, no secret).
+ */
+function literalSecretError(version: AirflowVersion, name: string, value: kplus.EnvValue, prop: string): string | undefined {
+  if (value.valueFrom !== undefined || value.value === undefined) return undefined;
+  let what: string | undefined;
+  if (name.startsWith('AIRFLOW_CONN_')) {what = 'holds an Airflow connection';} else if (name.startsWith('AIRFLOW_VAR_')) {what = 'holds an Airflow variable';} else {
+    const setting = airflowSettingOfEnvVar(version, name);
+    if (setting && setting.suffix === '' && isSensitiveSetting(`${setting.section}.${setting.key}`)) {
+      what = `sets '${setting.section}.${setting.key}', which Airflow marks sensitive`;
+    }
+  }
+  return what === undefined ? undefined : formatSettingsError('envLiteralSecret', { name, prop, what });
+}
+
+function assertOneLine(section: string, key: string, value: string, prop: string): void {
+  const error = checkSettingText(`${section}.${key}`, value, prop);
+  if (error) throw new Error(error);
+}
+
+function airflowSettingsSectionKnown(version: AirflowVersion, section: string): boolean {
+  return airflowSettingsData(version).sections[section] !== undefined;
 }
 
 /**

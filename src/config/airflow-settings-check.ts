@@ -43,6 +43,15 @@ export const SETTINGS_ERROR_TEMPLATES = {
   envMalformed: "Environment variable '{name}' is not an Airflow setting: write AIRFLOW__<SECTION>__<KEY> in upper case, e.g. AIRFLOW__CORE__PARALLELISM",
   /** The same key in `settings` and `unknownSettings`. */
   duplicate: "Airflow setting '{name}' is in both 'settings' and 'unknownSettings': keep one",
+  /** A value with a line break: it would end the value and start new lines (sections, keys) of `airflow.cfg`. */
+  lineBreak: "Airflow setting '{name}' (in '{prop}') holds a line break, which would end the value and write new lines into airflow.cfg: "
+    + 'write the value on one line (Airflow reads a multi-line value from an indented continuation line only, which this library does not write)',
+  /** A setting Airflow marks sensitive, given as plain text. */
+  sensitive: "Airflow marks setting '{name}' (in '{prop}') as sensitive, so it is never written into the airflow.cfg ConfigMap: "
+    + "give it in 'secretSettings' as a kplus.SecretValue (it becomes {env} from a secretKeyRef), or set {env}_CMD or {env}_SECRET",
+  /** A literal value for a variable that holds a secret (connection, variable, sensitive setting). */
+  envLiteralSecret: "Environment variable '{name}' (in '{prop}') {what}, but its value is a literal, which would be written in clear into the pod spec: "
+    + 'give it from a Secret with kplus.EnvValue.fromSecretValue({ secret, key })',
   /** A user setting of a key the library owns (checked at synth). */
   managed: "Airflow setting '{name}' is managed by this library: set '{owner}' instead of overriding it in '{prop}'",
 };
@@ -158,6 +167,27 @@ export function checkAirflowEnvVar(version: AirflowVersion, envName: string, val
     });
   }
   return undefined;
+}
+
+/**
+ * Whether Airflow marks `section.key` sensitive in either major version (Airflow reads its `_CMD` and `_SECRET`
+ * variables and masks it): such a value is never written into `airflow.cfg`.
+ *
+ * @internal
+ */
+export function isSensitiveSetting(name: string): boolean {
+  return AIRFLOW_2_SETTINGS.sensitive.includes(name) || AIRFLOW_3_SETTINGS.sensitive.includes(name);
+}
+
+/**
+ * Checks that a value can be written on one `key = value` line of `airflow.cfg` and read back unchanged: no line
+ * break (`\n` or `\r`, both of which end a line for Python's file reading). `%` is fine: `AirflowConfig.render`
+ * escapes it as `%%`.
+ *
+ * @internal
+ */
+export function checkSettingText(name: string, value: string, prop: string): string | undefined {
+  return /[\r\n]/.test(value) ? formatSettingsError('lineBreak', { name, prop }) : undefined;
 }
 
 /**

@@ -3,6 +3,9 @@ import { Construct } from 'constructs';
 import { DagSourceBindOptions, DagSourceBinding, DagVolumeMount, IDagSource } from './dag-source';
 import { AirflowNames } from '../naming/airflow-names';
 
+/** Suffixes DAG sources add to their volume name (`<name>-<suffix>`). */
+const VOLUME_SUFFIXES = ['ssh-key', 'known-hosts', 'password', 'github-app', 'volume', 'tmp', 'claim'];
+
 /**
  * One DAG source in its own subfolder of the DAG folder.
  */
@@ -37,6 +40,15 @@ export class CombinedDagSource implements IDagSource {
         throw new Error(`DagSource.combine: two sources use subfolder '${subfolder}': give each source its own subfolder`);
       }
       seen.add(subfolder);
+    }
+    // each source names its volumes `dags-<subfolder>` plus these suffixes (git-sync-sidecar.ts, sync-volume.ts,
+    // pvc-dag-source.ts): a subfolder that is another one plus a suffix would give two volumes one name.
+    for (const { subfolder } of folders) {
+      const clash = folders.find(f => f.subfolder !== subfolder && VOLUME_SUFFIXES.some(s => subfolder === `${f.subfolder}-${s}`));
+      if (clash) {
+        throw new Error(`DagSource.combine: subfolder '${subfolder}' collides with the volume names of subfolder '${clash.subfolder}' `
+          + `(volumes are named 'dags-<subfolder>-${VOLUME_SUFFIXES.join('|')}'): rename subfolder '${subfolder}'`);
+      }
     }
     this.folders = [...folders];
   }

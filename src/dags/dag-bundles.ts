@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { DagSourceBindOptions, DagSourceBinding, IDagSource } from './dag-source';
 import { GitSyncSidecarProps } from './git-sync-sidecar';
 import { S3SyncSidecarProps } from './s3-sync-sidecar';
+import { assertNoUrlCredentials } from '../utils/url-credentials';
 
 /**
  * Options for `DagBundle.git`.
@@ -74,6 +75,8 @@ export class DagBundle {
   /** `airflow.providers.git.bundles.git.GitDagBundle`. */
   public static git(options: GitDagBundleOptions): DagBundle {
     checkName(options.name);
+    assertNoUrlCredentials(options.repoUrl, 'DagBundle.git', 'repoUrl', 'the airflow.cfg ConfigMap ([dag_processor] dag_bundle_config_list)',
+      "give them through 'connection': a Secret key holding an Airflow git connection (login and password or token)");
     if (!/^(https:\/\/|ssh:\/\/|git@)/.test(options.repoUrl)) {
       throw new Error(`DagBundle.git: 'repoUrl' must be an https://, ssh:// or git@ URL, got '${options.repoUrl}'`);
     }

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { DagSourceBinding, DagSourceBindOptions, IDagSource } from './dag-source';
 import { PvcDagSource } from './pvc-dag-source';
 import { AirflowNames } from '../naming/airflow-names';
+import { checkStorageSize } from '../utils/k8s-values';
 
 /**
  * Props for `EfsDagVolume`. Give exactly one of `fileSystemId`, `storageClassName` or `claim`.
@@ -124,6 +125,7 @@ export class EfsDagVolume extends Construct implements IDagSource {
         }
       }
     }
+    checkStorageSize(props.storage, 'EfsDagVolume storage');
     if (props.claim !== undefined && props.storage !== undefined) {
       throw new Error(`EfsDagVolume: 'storage' only applies when EfsDagVolume creates the claim: remove it (claim '${props.claim.name}' is yours)`);
     }

@@ -5,6 +5,8 @@ import { setRefreshInterval } from './refresh-interval';
 import { syncContainerName, syncTmpVolume, syncVolume } from './sync-volume';
 import { AirflowNames } from '../naming/airflow-names';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
+import { assertNoUrlCredentials } from '../utils/url-credentials';
+import { expectObject, expectPresent, expectSecretValue, expectString } from '../utils/props-check';
 import { AirflowWarnings } from '../warnings';
 
 /** uid and gid of the git-sync image's own user. */
@@ -85,6 +87,10 @@ export class GitAuth {
 
   /** SSH with a private key from a Secret and the host's `known_hosts` lines. */
   public static ssh(options: GitSshAuthOptions): GitAuth {
+    expectObject(options, 'GitAuth.ssh options');
+    expectPresent(options?.privateKey, 'GitAuth.ssh privateKey', "a SecretValue: { secret: <the Secret>, key: '<key of the private key>' }");
+    expectSecretValue(options.privateKey, 'GitAuth.ssh privateKey');
+    expectString(options.knownHosts, 'GitAuth.ssh knownHosts');
     if (!options.knownHosts?.trim() && !options.disableHostKeyChecking) {
       throw new Error("GitAuth.ssh: 'knownHosts' is required so that git-sync can verify the git host: "
         + "set it to the host's key lines (e.g. the output of `ssh-keyscan github.com`, checked against the host's published fingerprints), "
@@ -409,6 +415,11 @@ function trimSlashes(path: string): string {
 }
 
 function validate(p: GitSyncSidecarProps, auth: GitAuth, major: number): void {
+  assertNoUrlCredentials(p.repo, 'GitSyncSidecar', 'repo', "the git-sync container's args",
+    "give them from a Secret with 'auth: GitAuth.https({ username, password })' (or GitAuth.ssh, GitAuth.githubApp)");
+  if (p.auth?._kind === 'github-app' && p.auth._githubApp?.baseUrl !== undefined) {
+    assertNoUrlCredentials(p.auth._githubApp.baseUrl, 'GitAuth.githubApp', 'baseUrl', "the git-sync container's args", 'give the app\'s private key through \'privateKey\'');
+  }
   if (!/^(https?:\/\/|ssh:\/\/|file:\/\/|[\w.-]+@[\w.-]+:)/.test(p.repo)) {
     throw new Error(`GitSyncSidecar: 'repo' must be an https://, ssh:// or git@host:path URL, got '${p.repo}'`);
   }

@@ -6,6 +6,7 @@ import { syncContainerName, syncTmpVolume, syncVolume } from './sync-volume';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
 import { annotateServiceAccount } from '../pod/service-account-identity';
 import { checkPinnedImage } from '../utils/image';
+import { assertNoUrlCredentials } from '../utils/url-credentials';
 
 /** The annotation IRSA (IAM roles for service accounts) reads on a ServiceAccount. */
 const IRSA_ANNOTATION = 'eks.amazonaws.com/role-arn';
@@ -328,6 +329,10 @@ export class S3SyncSidecar implements IDagSource {
     }
     if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(props.region ?? '')) {
       throw new Error(`S3SyncSidecar: 'region' must be an AWS region like 'eu-west-1', got '${props.region}'`);
+    }
+    if (props.endpointUrl !== undefined) {
+      assertNoUrlCredentials(props.endpointUrl, 'S3SyncSidecar', 'endpointUrl', "the sync container's args",
+        "give the keys with 'credentials: S3Credentials.fromAccessKeys(...)' (from a Secret)");
     }
     if (props.endpointUrl !== undefined && !/^https?:\/\/[^\s/?#]+(\/[^\s]*)?$/.test(props.endpointUrl)) {
       throw new Error(`S3SyncSidecar: 'endpointUrl' must be an http:// or https:// URL like 'http://minio.minio:9000', got '${props.endpointUrl}'`);

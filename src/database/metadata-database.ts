@@ -1,6 +1,7 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { EmbeddedPostgres, EmbeddedPostgresProps } from './embedded-postgres';
+import { expectObject, expectPresent, expectSecretValue } from '../utils/props-check';
 
 /**
  * The SQL engine of the metadata database.
@@ -116,6 +117,10 @@ class EmbeddedPostgresDatabase extends MetadataDatabase {
 class ExternalDatabase extends MetadataDatabase {
   constructor(private readonly options: ExternalDatabaseOptions) {
     super();
+    expectObject(options, 'MetadataDatabase.external options');
+    expectPresent(options?.connection, 'MetadataDatabase.external connection', "a SecretValue: { secret: <the Secret>, key: '<key of the URL>' }");
+    expectSecretValue(options.connection, 'MetadataDatabase.external connection');
+    expectSecretValue(options.kedaConnection, 'MetadataDatabase.external kedaConnection');
     if (!options.connection.key) {
       throw new Error("MetadataDatabase.external: 'connection.key' must name the Secret key that holds the connection URL");
     }

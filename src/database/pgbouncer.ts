@@ -280,9 +280,13 @@ export class PgBouncer extends Construct {
     }
 
     // Airflow containers: the URL from the Secret, rewritten to PgBouncer by each container when Airflow reads it.
-    recipe.addEnv(UPSTREAM_URL_ENV, kplus.EnvValue.fromSecretValue(props.connection));
+    // Both only in the containers in scope of the database (src/secrets/secret-scope.ts): the command is an environment
+    // variable, not an airflow.cfg line, because Airflow 3 reads [database] sql_alchemy_conn when `airflow` is imported
+    // (settings.initialize -> configure_orm), and a `_cmd` there would fail in pods that get no upstream URL.
+    recipe._addSecretEnv(UPSTREAM_URL_ENV, kplus.EnvValue.fromSecretValue(props.connection), 'database');
+    recipe._addSecretEnv('AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD', kplus.EnvValue.fromValue(sqlAlchemyConnCommand(this.service.name, this.port)), 'database');
     recipe.config.reserve('database', 'sql_alchemy_conn', 'database');
-    recipe.config.setOwned('database', 'sql_alchemy_conn_cmd', sqlAlchemyConnCommand(this.service.name, this.port), 'pgbouncer');
+    recipe.config.reserve('database', 'sql_alchemy_conn_cmd', 'pgbouncer');
   }
 
   /** The ServiceMonitor scraping the exporter, once `addServiceMonitor` was called. */

@@ -1,5 +1,7 @@
 import { CeleryExecutorOptions } from './celery-executor';
 import { KubernetesExecutorOptions } from './kubernetes-executor';
+import { WorkerAutoscaling } from './worker-autoscaling';
+import { expectArray, expectBoolean, expectDuration, expectInstance, expectNumber, expectObject, expectSize, expectString } from '../utils/props-check';
 
 /**
  * Which executor runs the tasks: the KubernetesExecutor, the CeleryExecutor, or both.
@@ -7,11 +9,13 @@ import { KubernetesExecutorOptions } from './kubernetes-executor';
 export class AirflowExecutor {
   /** A pod per task (`KubernetesExecutor`). */
   public static kubernetes(options: KubernetesExecutorOptions = {}): AirflowExecutor {
+    checkKubernetesOptions(options, 'AirflowExecutor.kubernetes options');
     return new AirflowExecutor('KubernetesExecutor', undefined, options);
   }
 
   /** Celery workers pulling tasks from a broker (`CeleryExecutor`). */
   public static celery(options: CeleryExecutorOptions = {}): AirflowExecutor {
+    checkCeleryOptions(options, 'AirflowExecutor.celery options');
     return new AirflowExecutor('CeleryExecutor', options);
   }
 
@@ -20,6 +24,8 @@ export class AirflowExecutor {
    * default, a task with `executor="KubernetesExecutor"` gets a pod of its own.
    */
   public static celeryAndKubernetes(celery: CeleryExecutorOptions = {}, kubernetes: KubernetesExecutorOptions = {}): AirflowExecutor {
+    checkCeleryOptions(celery, 'AirflowExecutor.celeryAndKubernetes celery');
+    checkKubernetesOptions(kubernetes, 'AirflowExecutor.celeryAndKubernetes kubernetes');
     return new AirflowExecutor('CeleryExecutor,KubernetesExecutor', celery, kubernetes);
   }
 
@@ -30,6 +36,9 @@ export class AirflowExecutor {
    * @param kubernetesQueue the queue whose tasks run as pods.
    */
   public static celeryKubernetes(celery: CeleryExecutorOptions = {}, kubernetes: KubernetesExecutorOptions = {}, kubernetesQueue: string = 'kubernetes'): AirflowExecutor {
+    checkCeleryOptions(celery, 'AirflowExecutor.celeryKubernetes celery');
+    checkKubernetesOptions(kubernetes, 'AirflowExecutor.celeryKubernetes kubernetes');
+    expectString(kubernetesQueue, 'AirflowExecutor.celeryKubernetes kubernetesQueue');
     return new AirflowExecutor('CeleryKubernetesExecutor', celery, kubernetes, kubernetesQueue);
   }
 
@@ -40,4 +49,30 @@ export class AirflowExecutor {
     /** @internal */ public readonly _kubernetes?: KubernetesExecutorOptions,
     /** @internal */ public readonly _kubernetesQueue?: string) {
   }
+}
+
+/** Run-time types of the Celery options (JavaScript callers). */
+function checkCeleryOptions(options: unknown, prop: string): void {
+  expectObject(options, prop);
+  const o = (options ?? {}) as Record<string, any>;
+  expectArray(o.pools, `${prop}.pools`, (pool, poolProp) => {
+    expectObject(pool, poolProp);
+    const p = (pool ?? {}) as Record<string, any>;
+    expectString(p.name, `${poolProp}.name`);
+    expectArray(p.queues, `${poolProp}.queues`, expectString);
+    expectNumber(p.replicas, `${poolProp}.replicas`, true);
+    expectNumber(p.workerConcurrency, `${poolProp}.workerConcurrency`, true);
+    expectInstance(p.autoscaling, WorkerAutoscaling, `${poolProp}.autoscaling`, 'a WorkerAutoscaling (WorkerAutoscaling.keda() or .hpa())');
+    expectDuration(p.terminationGracePeriod, `${poolProp}.terminationGracePeriod`);
+    expectDuration(p.longestTask, `${poolProp}.longestTask`);
+    expectSize(p.logsStorage, `${poolProp}.logsStorage`);
+  });
+}
+
+/** Run-time types of the KubernetesExecutor options (JavaScript callers). */
+function checkKubernetesOptions(options: unknown, prop: string): void {
+  expectObject(options, prop);
+  const o = (options ?? {}) as Record<string, any>;
+  expectBoolean(o.deleteWorkerPodsOnFailure, `${prop}.deleteWorkerPodsOnFailure`);
+  expectDuration(o.terminationGracePeriod, `${prop}.terminationGracePeriod`);
 }

@@ -91,10 +91,20 @@ export class CeleryExecutorConfig extends Construct {
   constructor(scope: Construct, id: string, props: CeleryExecutorConfigProps) {
     super(scope, id);
     const config = props.recipe.config;
+    const executor = config.get('core', 'executor');
+    if (executor !== undefined && !executor.includes('Celery')) {
+      throw new Error('CeleryExecutorConfig needs a deployment whose executor is the CeleryExecutor (or CeleryKubernetesExecutor, or a list '
+        + `with CeleryExecutor), but this one runs '${executor}': set 'executor: AirflowExecutor.celery(...)' on the AirflowDeployment instead`);
+    }
     const pools = props.pools ?? [{ name: 'default' }];
     if (pools.length === 0) {
       throw new Error("Celery 'pools' is empty, so no worker would run the tasks: give at least one pool, e.g. { name: 'default' }");
     }
+    pools.forEach((p, i) => {
+      if (typeof p.name !== 'string' || p.name === '') {
+        throw new Error(`Celery 'pools[${i}]' has no 'name': give every pool a name, e.g. { name: 'default' } (the first pool is usually 'default')`);
+      }
+    });
     const names = pools.map(p => p.name);
     const duplicate = names.find((n, i) => names.indexOf(n) !== i);
     if (duplicate) {
@@ -116,7 +126,7 @@ export class CeleryExecutorConfig extends Construct {
       config.setSecret('celery', 'broker_url', this.broker.url, 'celery.broker');
     } else {
       // the password stays in the user's Secret: each container assembles the URL (URL-encoding the password).
-      props.recipe.addEnv(BROKER_PASSWORD_ENV, kplus.EnvValue.fromSecretValue(this.broker.redisPassword!));
+      props.recipe._addSecretEnv(BROKER_PASSWORD_ENV, kplus.EnvValue.fromSecretValue(this.broker.redisPassword!), 'broker');
       config.reserve('celery', 'broker_url', 'celery.broker');
       const build = `print('redis://:' + urllib.parse.quote(os.environ['${BROKER_PASSWORD_ENV}'], safe='') + '@${this.broker.redisHost}/0')`;
       config.setOwned('celery', 'broker_url_cmd', `python -c "import os, urllib.parse; ${build}"`, 'celery.broker');

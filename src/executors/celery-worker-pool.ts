@@ -10,6 +10,7 @@ import { AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 import { applyPlacement, PodPlacement } from '../pod/placement';
 import { cpuAndMemory } from '../pod/security';
 import { IAirflowSidecar } from '../sidecars/airflow-sidecar';
+import { checkStorageSize } from '../utils/k8s-values';
 
 /** The port Celery workers serve task logs on. */
 export const WORKER_LOG_PORT = 8793;
@@ -137,6 +138,13 @@ export interface CeleryWorkerPoolOptions extends PodPlacement, AirflowPodExtras 
    */
   readonly serviceAccountAnnotations?: { [key: string]: string };
   /**
+   * Whether the workers get a ServiceAccount token (for tasks that call the Kubernetes API, e.g. `KubernetesPodOperator`;
+   * see `podLaunching` of `AirflowDeployment`, which also binds the pod-launcher Role).
+   *
+   * @default false
+   */
+  readonly automountServiceAccountToken?: boolean;
+  /**
    * Ready-made sidecars next to the worker container, e.g. `AirflowSidecar.kerberos({...})`.
    *
    * @default - none.
@@ -206,6 +214,14 @@ export class CeleryWorkerPool extends Construct {
 
   constructor(scope: Construct, id: string, props: CeleryWorkerPoolProps) {
     super(scope, id);
+    if (typeof props.name !== 'string' || props.name === '') {
+      throw new Error(`CeleryWorkerPool '${id}' has no 'name': give the pool a name, e.g. 'default'`);
+    }
+    const executor = props.recipe.config.get('core', 'executor');
+    if (executor !== undefined && (!executor.includes('Celery') || !props.recipe.config.isReserved('celery', 'broker_url'))) {
+      throw new Error(`CeleryWorkerPool '${props.name}' needs the CeleryExecutor and its broker, but the deployment's executor is '${executor}' `
+        + "without a Celery broker: set 'executor: AirflowExecutor.celery({ pools: [...] })' on the AirflowDeployment instead of creating the pool");
+    }
     const p = validatePool(props);
     this.name = props.name;
     this.queues = p.queues;
@@ -232,10 +248,11 @@ export class CeleryWorkerPool extends Construct {
     });
     const podProps: kplus.WorkloadProps = {
       serviceAccount: this.serviceAccount,
-      automountServiceAccountToken: false,
+      automountServiceAccountToken: props.automountServiceAccountToken ?? false,
       securityContext: recipe.podSecurityContext,
       terminationGracePeriod: p.grace,
     };
+    checkStorageSize(props.logsStorage, `logsStorage of worker pool '${id}'`);
     this.workloadKind = props.workloadKind ?? WorkerWorkloadKind.DEPLOYMENT;
     const workload = this.workloadKind === WorkerWorkloadKind.STATEFUL_SET
       ? new WorkerStatefulSet(this, 'Resource', { ...podProps, metadata: metadata('StatefulSet'), select: false, service: this.service, replicas: p.replicas },

@@ -921,6 +921,9 @@ class Converter {
       if (get(this.values, 'data.brokerUrlSecretName') || get(this.values, 'data.brokerUrl')) {
         np.brokerEgress = new Commented([{ cidrs: ['0.0.0.0/0'], ports: [6379] }], 'the broker is outside the program: narrow to its addresses');
       }
+      if (get(this.values, 'dags.persistence.enabled') === true && get(this.values, 'dags.gitSync.enabled') === true) {
+        np.dagSourceEgress = new Commented([{ cidrs: ['0.0.0.0/0'], ports: [443, 22] }], 'git-sync fills the DAG claim from the git host: narrow to its addresses');
+      }
       this.reports.push({ path: 'networkPolicies.enabled', what: 'the chart allowed egress to the database and broker', instead: 'the program allows them (and the Kubernetes API) to any address on their port: narrow `databaseEgress` / `brokerEgress` / `kubernetesApiCidrs`' });
       props.networkPolicies = new Commented(np, 'networkPolicies.enabled');
     }

@@ -9,6 +9,8 @@ import { AirflowConfig } from '../config/airflow-config';
 import { DagPodMode } from '../dags/dag-source';
 import { S3Credentials } from '../dags/s3-sync-sidecar';
 import { AirflowNames } from '../naming/airflow-names';
+import { assertNoUrlCredentials } from '../utils/url-credentials';
+import { checkStorageSize } from '../utils/k8s-values';
 
 /** The Airflow connection the library defines for remote logs (`[logging] remote_log_conn_id`). */
 const CONNECTION_ID = 'airflow_remote_logs';
@@ -231,6 +233,7 @@ export class AirflowLogs {
       throw new Error(`${where}: 'storageClassName' must not be empty: leave it out to use the cluster's default StorageClass`);
     }
     const logs = new AirflowLogs(AirflowLogsKind.PERSISTENT_VOLUME, resolveLogGroomer(props.groomer, where));
+    checkStorageSize(props.storage, 'AirflowLogs.persistentVolume storage');
     logs.claimProps = { claim: props.claim, storage: props.storage ?? Size.gibibytes(100), storageClassName: props.storageClassName };
     return logs;
   }
@@ -249,6 +252,10 @@ export class AirflowLogs {
     const prefix = checkPrefix(where, props.prefix);
     if (props.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(props.region)) {
       throw new Error(`${where}: 'region' must be an AWS region like 'eu-west-1', got '${props.region}'`);
+    }
+    if (props.endpointUrl !== undefined) {
+      assertNoUrlCredentials(props.endpointUrl, where, 'endpointUrl', 'the literal AIRFLOW_CONN_AIRFLOW_REMOTE_LOGS value of the pod spec',
+        "give the keys with 'credentials: S3Credentials.fromAccessKeys(...)' (from a Secret), or the whole connection with 'connection'");
     }
     if (props.endpointUrl !== undefined && !/^https?:\/\/[^\s/?#]+(\/[^\s]*)?$/.test(props.endpointUrl)) {
       throw new Error(`${where}: 'endpointUrl' must be an http:// or https:// URL like 'http://minio.minio:9000', got '${props.endpointUrl}'`);

@@ -1,4 +1,5 @@
 import * as kplus from 'cdk8s-plus-28';
+import { checkLabelMap } from '../utils/k8s-values';
 
 /** The label Kubernetes puts on every namespace, holding its name. */
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
@@ -35,6 +36,7 @@ export class NetworkPeer {
    */
   public static podsInNamespace(namespaceName: string, podLabels: { [key: string]: string }): NetworkPeer {
     checkLabelValue(namespaceName, 'NetworkPeer.podsInNamespace');
+    checkLabelMap(podLabels, 'NetworkPeer.podsInNamespace podLabels');
     return new NetworkPeer({
       namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespaceName } },
       podSelector: { matchLabels: { ...podLabels } },
@@ -45,6 +47,7 @@ export class NetworkPeer {
    * Pods with these labels in the namespace of the deployment.
    */
   public static pods(podLabels: { [key: string]: string }): NetworkPeer {
+    checkLabelMap(podLabels, 'NetworkPeer.pods podLabels');
     return new NetworkPeer({ podSelector: { matchLabels: { ...podLabels } } });
   }
 

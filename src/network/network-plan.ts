@@ -9,6 +9,7 @@ import { REDIS_PORT } from '../executors/celery-broker';
 import { FLOWER_PORT } from '../executors/celery-flower';
 import { WORKER_LOG_PORT } from '../executors/celery-worker-pool';
 import { codePointOrder, COMPONENT_LABEL, INSTANCE_LABEL, kebabCase } from '../naming/airflow-names';
+import { AirflowWarnings } from '../warnings';
 
 /** The components that talk to the Celery broker. */
 const BROKER_USERS = ['scheduler', 'worker', 'flower'];
@@ -45,6 +46,8 @@ export enum FlowPeer {
   KEDA = 'KEDA operator',
   /** `extraEgress`: git hosts, object stores, what tasks call */
   EXTRA = 'extra egress',
+  /** `dagSourceEgress`: where the writer of a populated DAG volume fetches DAGs (git host, S3) */
+  DAG_SOURCE = 'DAG source',
 }
 
 /**
@@ -164,6 +167,13 @@ export function planNetwork(deployment: AirflowDeployment, props: NetworkPolicyO
         + "e.g. ['172.18.0.2/32'], or ['0.0.0.0/0'] for any address on ports 443 and 6443");
     }
     cidrs.forEach(cidr => checkCidr(cidr, 'networkPolicies.kubernetesApiCidrs'));
+    const clusterIps = cidrs.filter(cidr => KUBERNETES_SERVICE_IPS.includes(cidr.replace(/\/32$/, '')));
+    if (clusterIps.length === cidrs.length) {
+      AirflowWarnings.of(deployment).add(`'networkPolicies.kubernetesApiCidrs' holds only ${clusterIps.join(', ')}, the usual ClusterIP of the `
+        + "'kubernetes' Service, but NetworkPolicies see the API server's endpoint addresses after the Service is translated: "
+        + `${apiUsers.map(g => g.name).join(', ')} could not reach the API. Give the endpoints (kubectl get endpointslices -n default `
+        + "-l kubernetes.io/service-name=kubernetes), or the control plane's subnet");
+    }
     for (const group of apiUsers) {
       group.egress.push({ to: cidrs.map(cidr => ({ ipBlock: { cidr } })), ports: [port(443), port(6443)] });
       flow(group.name, FlowPeer.KUBERNETES_API, ['443/TCP', '6443/TCP'], false);
@@ -204,8 +214,31 @@ export function planNetwork(deployment: AirflowDeployment, props: NetworkPolicyO
   }
 
   egressRules(props.extraEgress ?? [], 'networkPolicies.extraEgress', airflowGroups, FlowPeer.EXTRA);
+
+  // the writer of a populated DAG volume reaches its source (git host, S3), which only the user knows.
+  const writer = groups.find(g => g.name === DAG_WRITER);
+  if (writer) {
+    if (props.dagSourceEgress === undefined || props.dagSourceEgress.length === 0) {
+      throw new Error(`'networkPolicies.dagSourceEgress' is required: the ${DAG_WRITER} pod fills the DAG volume from its source (git host, S3), `
+        + "which it could not reach otherwise: give its addresses and port, e.g. [{ cidrs: ['140.82.112.0/20'], ports: [443] }]");
+    }
+    egressRules(props.dagSourceEgress, 'networkPolicies.dagSourceEgress', [writer], FlowPeer.DAG_SOURCE);
+  } else if (props.dagSourceEgress !== undefined) {
+    throw new Error("'networkPolicies.dagSourceEgress' is for the writer of a populated DAG volume (EfsDagVolume or PvcDagSource with "
+      + "'populatedBy'), which this deployment has not: remove dagSourceEgress, or use extraEgress for sync sidecars");
+  }
   return { groups, flows };
 }
+
+/** The component of a populated DAG volume's writer (src/dags/pvc-dag-source.ts). */
+const DAG_WRITER = 'dag-writer';
+
+/**
+ * The usual ClusterIP of the `kubernetes` Service (the first address of the Service range): kubeadm and kind
+ * (10.96.0.0/12), EKS (10.100.0.0/16, 172.20.0.0/16), AKS (10.0.0.0/16), k3s (10.43.0.0/16), MicroK8s
+ * (10.152.183.0/24), OpenShift (172.30.0.0/16), Kubespray (10.233.0.0/18), GKE Autopilot (34.118.224.0/20).
+ */
+const KUBERNETES_SERVICE_IPS = ['10.96.0.1', '10.100.0.1', '172.20.0.1', '10.0.0.1', '10.43.0.1', '10.152.183.1', '172.30.0.1', '10.233.0.1', '34.118.224.1'];
 
 /** Every pod under the deployment (and the task pod template), grouped the way policies select them. */
 function discoverGroups(deployment: AirflowDeployment, instance: string): PodGroup[] {

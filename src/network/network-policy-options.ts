@@ -100,4 +100,13 @@ export interface NetworkPolicyOptions {
    * @default - none.
    */
   readonly extraEgress?: NetworkPolicyEgressRule[];
+  /**
+   * Where the writer of a populated DAG volume (`EfsDagVolume` / `PvcDagSource` with `populatedBy`, the
+   * `<release>-dag-writer` pod) fetches DAGs from: the git host, or S3 (or its VPC endpoint, or MinIO), e.g.
+   * `[{ cidrs: ['140.82.112.0/20'], ports: [443] }]`. Required when the deployment has a DAG writer, which could reach
+   * only DNS otherwise. Rules with `components` apply to those components instead.
+   *
+   * @default - none: an error when the deployment has a DAG writer.
+   */
+  readonly dagSourceEgress?: NetworkPolicyEgressRule[];
 }

@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { AirflowConfig } from '../config/airflow-config';
+import { assertNoUrlCredentials } from '../utils/url-credentials';
 
 /**
  * Options for `AirflowMetrics.openTelemetry`.
@@ -46,6 +47,8 @@ const HOST = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]
  */
 export function resolveOpenTelemetry(options: OpenTelemetryMetricsOptions): ResolvedOpenTelemetry {
   const endpoint = options.endpoint;
+  assertNoUrlCredentials(endpoint, 'AirflowMetrics.openTelemetry', 'endpoint', 'the airflow.cfg ConfigMap',
+    "Airflow's [metrics] otel_* settings take no credentials: point it at a collector in the cluster that forwards with its own credentials");
   const match = /^(https?):\/\/([^/:?#]+):(\d+)(\/[^?#]*)?$/.exec(endpoint);
   if (!match || !HOST.test(match[2]) || Number(match[3]) < 1 || Number(match[3]) > 65535) {
     throw new Error('AirflowMetrics.openTelemetry: \'endpoint\' must be http://host:port or https://host:port (the collector\'s OTLP/HTTP receiver, '

@@ -9,6 +9,7 @@ import { logGroomerContainer } from '../logging/log-groomer';
 import { LOGS_MOUNT_PATH, ResolvedLogGroomer } from '../logging/logs-binding';
 import { AirflowNames } from '../naming/airflow-names';
 import { checkAirflowImage } from '../utils/image';
+import { SECRET_KIND_OF_SETTING, SecretKind, secretKindsOf } from '../secrets/secret-scope';
 import { AirflowVersion } from '../version';
 
 /** Where the official image keeps AIRFLOW_HOME. */
@@ -143,7 +144,7 @@ export class AirflowPodRecipe {
   private readonly podLabels: { [key: string]: string };
   private dagsFolder?: string;
   private containersCreated = false;
-  private readonly extraEnv = new Map<string, kplus.EnvValue>();
+  private readonly extraEnv = new Map<string, { value: kplus.EnvValue; kind?: SecretKind }>();
   private readonly logServerPorts = new Map<string, number>();
   private readonly airflowPods = new Set<kplus.AbstractPod>();
 
@@ -169,7 +170,17 @@ export class AirflowPodRecipe {
     if (this.containersCreated) {
       throw new Error(`AirflowPodRecipe.addEnv('${name}') came after Airflow containers were created: configure the recipe before creating components`);
     }
-    this.extraEnv.set(name, value);
+    this.extraEnv.set(name, { value });
+  }
+
+  /**
+   * An environment variable that only the components in scope of secret `kind` get (see `SECRET_SCOPE`).
+   *
+   * @internal
+   */
+  public _addSecretEnv(name: string, value: kplus.EnvValue, kind: SecretKind): void {
+    this.addEnv(name, value);
+    this.extraEnv.set(name, { value, kind });
   }
 
   /**
@@ -195,14 +206,27 @@ export class AirflowPodRecipe {
     return this.airflowPods.has(pod);
   }
 
-  /** @internal */
-  public _environment(): { [name: string]: kplus.EnvValue } {
+  /**
+   * The environment every Airflow container of `component` gets: the secrets in its scope (`SECRET_SCOPE`, the one
+   * table that decides), the user's `secretSettings` and the recipe's other variables.
+   *
+   * @internal
+   */
+  public _environment(component: string): { [name: string]: kplus.EnvValue } {
     this.containersCreated = true;
+    const secrets = this.config.secretSettings;
+    const resultBackendGiven = secrets.some(s => s.section === 'celery' && s.key === 'result_backend')
+      || this.config.get('celery', 'result_backend') !== undefined;
+    const scope = secretKindsOf(this.version, component, resultBackendGiven);
     const env: { [name: string]: kplus.EnvValue } = {};
-    for (const setting of this.config.secretSettings) {
+    for (const setting of secrets) {
+      const kind = SECRET_KIND_OF_SETTING[`${setting.section}.${setting.key}`];
+      if (kind !== undefined && !scope.has(kind)) continue;
       env[airflowEnvName(setting.section, setting.key)] = kplus.EnvValue.fromSecretValue(setting.value);
     }
-    for (const [name, value] of this.extraEnv) env[name] = value;
+    for (const [name, { value, kind }] of this.extraEnv) {
+      if (kind === undefined || scope.has(kind)) env[name] = value;
+    }
     return env;
   }
 
@@ -262,9 +286,12 @@ export class AirflowPod {
   private pendingDags?: () => { [name: string]: kplus.EnvValue };
   private pendingGroomer?: () => void;
 
+  private readonly component: string;
+
   /** @internal */
   constructor(private readonly recipe: AirflowPodRecipe, scope: Construct, private readonly pod: kplus.AbstractPod, options: AirflowPodOptions) {
     const config = recipe.config;
+    this.component = options.component;
     for (const [key, value] of Object.entries(recipe._labels(options.component))) {
       options.podMetadata.addLabel(key, value);
     }
@@ -364,7 +391,7 @@ export class AirflowPod {
       imagePullPolicy: this.recipe.imagePullPolicy,
       args: options.args,
       resources: options.resources,
-      envVariables: { ...this.recipe._environment(), ...this.env, ...(options.envVariables ?? {}) },
+      envVariables: { ...this.recipe._environment(this.component), ...this.env, ...(options.envVariables ?? {}) },
       ports: options.ports,
       liveness: options.liveness,
       readiness: options.readiness,

@@ -1,5 +1,6 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { checkLabelMap } from '../utils/k8s-values';
 
 /**
  * Where pods may run: node selector, tolerations and affinity, as in the Kubernetes pod spec.
@@ -31,6 +32,7 @@ export interface PodPlacement {
  * @internal
  */
 export function applyPlacement(apiObject: ApiObject, podSpecPath: string, placement: PodPlacement): void {
+  checkLabelMap(placement.nodeSelector, 'nodeSelector');
   if (placement.nodeSelector && Object.keys(placement.nodeSelector).length > 0) {
     apiObject.addJsonPatch(JsonPatch.add(`${podSpecPath}/nodeSelector`, { ...placement.nodeSelector }));
   }

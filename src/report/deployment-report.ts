@@ -49,7 +49,6 @@ export function renderReport(deployment: AirflowDeployment): string {
   const web = deployment.webUi;
   const webName = web.service.name;
   const webPort = web.service.port ?? 8080;
-  const webComponent = web.deployment.podMetadata.getLabel(COMPONENT_LABEL) ?? 'api-server';
   out.push(`- The UI: Service \`${webName}\` port ${webPort}. Without an Ingress: \`${shellWords(['kubectl', 'port-forward', ...nsArgs, `svc/${webName}`, `8080:${webPort}`])}\`, `
     + `then open http://localhost:8080${web.pathPrefix}/`);
   for (const ingress of objects.deployment.filter(o => o.kind === 'Ingress')) {
@@ -67,7 +66,7 @@ export function renderReport(deployment: AirflowDeployment): string {
     out.push(`- Flower: Service \`${flower.service.name}\`: \`${shellWords(['kubectl', 'port-forward', ...nsArgs, `svc/${flower.service.name}`, `5555:${flower.service.port ?? 5555}`])}\`, then open http://localhost:5555/`);
   }
   out.push('', '### Logging in', '');
-  out.push(...loginLines(deployment, objects, nsArgs, webName, webComponent));
+  out.push(...loginLines(deployment, objects, nsArgs, webName));
 
   out.push('', '## Before you apply: preflight', '');
   const items = preflightItems(objects);
@@ -129,34 +128,20 @@ function resources(map: { [k: string]: string } | undefined): string {
   return entries.length === 0 ? 'none' : entries.map(([k, v]) => `${k} ${v}`).join(', ');
 }
 
-function loginLines(deployment: AirflowDeployment, objects: ReportObjects, nsArgs: string[], webName: string, webComponent: string): string[] {
+function loginLines(deployment: AirflowDeployment, objects: ReportObjects, nsArgs: string[], webName: string): string[] {
   const config = deployment.config;
   const lines: string[] = [];
-  const authManager = config.get('core', 'auth_manager');
-  if (deployment.version.isAirflow3 && (authManager === undefined || authManager.endsWith('SimpleAuthManager'))) {
-    if ((config.get('core', 'simple_auth_manager_all_admins') ?? '').toLowerCase() === 'true') {
-      lines.push('- No login: `core.simple_auth_manager_all_admins` is `True`, so every visitor is admin. Use it only for a trial.');
-    } else {
-      // airflow-core/src/airflow/config_templates/config.yml 3.x: simple_auth_manager_users defaults to admin:admin
-      // (username:role pairs). SimpleAuthManager.init (api_fastapi/auth/managers/simple/simple_auth_manager.py, 3.x)
-      // generates a password for each user missing from the passwords file, writes the file and prints
-      // "Password for user '<name>': <password>"; the file lives in each pod's own /tmp here.
-      const users = config.get('core', 'simple_auth_manager_users') ?? 'admin:admin';
-      const file = config.get('core', 'simple_auth_manager_passwords_file') ?? '$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated';
-      lines.push(`- The SimpleAuthManager, users (\`username:role\`) \`${users}\` (\`core.simple_auth_manager_users\`). An API server pod generates `
-        + `their passwords when it starts and writes them to \`${file}\`: \`${shellWords(['kubectl', 'exec', ...nsArgs, `deploy/${webName}`, '-c', webComponent, '--', 'cat', file])}\` `
-        + `(or find \`Password for user\` in \`${shellWords(['kubectl', 'logs', ...nsArgs, `deploy/${webName}`, '-c', webComponent])}\`)`);
-      if ((deployment.webUi.deployment.replicas ?? 1) > 1) {
-        lines.push('- With more than one API server replica, each pod generates its own passwords, so a password works only on the pod that made it: '
-          + 'set a real auth manager (`core.auth_manager`) before you go beyond a trial.');
-      }
-    }
-  } else if (!deployment.version.isAirflow3 && authManager === undefined) {
-    lines.push('- Flask AppBuilder users in the metadata database (`webserver_config.py`, `AUTH_DB`); no user exists at first. Create the first admin: '
-      + `\`${shellWords(['kubectl', 'exec', ...nsArgs, `deploy/${webName}`, '-c', webComponent, '--', 'airflow', 'users', 'create', '--role', 'Admin',
-        '--username', 'admin', '--email', 'admin@example.com', '--firstname', 'Admin', '--lastname', 'User', '--password', '<choose one>'])}\``);
+  // the auth manager and where its first credentials are (src/auth/auth-binding.ts): a Secret, never a pod's /tmp.
+  const authManager = config.get('core', 'auth_manager') ?? (deployment.version.isAirflow3 ? 'SimpleAuthManager' : 'FAB (webserver_config.py)');
+  const users = config.get('core', 'simple_auth_manager_users');
+  lines.push(`- The auth manager: \`${authManager}\`${users ? `, users (\`username:role\`) \`${users}\`` : ''}; every replica and restart accepts `
+    + 'the same credentials (they live in a Secret).');
+  const login = deployment._auth.loginSecret;
+  if (login) {
+    lines.push(`- The first password: \`${shellWords(['kubectl', 'get', 'secret', ...nsArgs, login.secret.name, '-o', `jsonpath={.data.${jsonPathField(login.key)}}`])} | base64 -d\` `
+      + `(generated once in the cluster), then \`${shellWords(['kubectl', 'port-forward', ...nsArgs, `svc/${webName}`, '8080'])}\`.`);
   } else {
-    lines.push(`- The auth manager \`${authManager}\` (\`core.auth_manager\`): log in as it is configured.`);
+    lines.push('- The credentials are yours (the Secret given to `auth`) or your identity provider\'s.');
   }
   // credentials that sit in Secrets, read from the containers that use them.
   for (const pod of podSpecs(objects.deployment)) {

@@ -1,3 +1,4 @@
+import * as kplus from 'cdk8s-plus-28';
 import { containersOf, podSpecs } from './report-objects';
 import type { AirflowDeployment } from '../deployment';
 import { codePointOrder, COMPONENT_LABEL } from '../naming/airflow-names';
@@ -12,12 +13,15 @@ import { NetworkPolicyOptions } from '../network/network-policy-options';
 export function deploymentFlows(deployment: AirflowDeployment): NetworkFlow[] {
   if (deployment.networkPolicies) return deployment.networkPolicies._flows;
   const external = [{ cidrs: ['0.0.0.0/0'], ports: [1] }];
+  const dagWriter = deployment.node.findAll().some(c => c instanceof kplus.AbstractPod && c.podMetadata.getLabel(COMPONENT_LABEL) === 'dag-writer');
   const options: NetworkPolicyOptions = {
     kubernetesApiCidrs: ['0.0.0.0/0'],
     databaseEgress: deployment.embeddedDatabase ? undefined : external,
     brokerEgress: deployment.celeryExecutor && !deployment.celeryExecutor.broker.embedded ? external : undefined,
+    dagSourceEgress: dagWriter ? external : undefined,
   };
-  return planNetwork(deployment, options).flows.map(f => (f.to === FlowPeer.DATABASE || f.to === FlowPeer.BROKER ? { ...f, ports: [] } : f));
+  const unlabelled = [FlowPeer.DATABASE, FlowPeer.BROKER, FlowPeer.DAG_SOURCE];
+  return planNetwork(deployment, options).flows.map(f => (unlabelled.includes(f.to as FlowPeer) ? { ...f, ports: [] } : f));
 }
 
 /** One edge of the diagram. @internal */

@@ -51,11 +51,62 @@ describe('AirflowConfig', () => {
 
   test('fails at synth when a user setting overrides a key the library owns', () => {
     const chart = testChart();
-    const config = new AirflowConfig(chart, 'Config', { settings: { 'core.executor': 'CeleryExecutor', 'database.sql_alchemy_conn': 'x' } });
+    const config = new AirflowConfig(chart, 'Config', { settings: { 'core.executor': 'CeleryExecutor', 'database.sql_alchemy_pool_size': '3' } });
     config.setOwned('core', 'executor', 'KubernetesExecutor', 'executor');
-    config.setSecret('database', 'sql_alchemy_conn', { secret: kplus.Secret.fromSecretName(chart, 'S', 's'), key: 'c' }, 'database');
+    config.setSecret('database', 'sql_alchemy_pool_size', { secret: kplus.Secret.fromSecretName(chart, 'S', 's'), key: 'c' }, 'database');
     expect(() => Testing.synth(chart)).toThrow("Airflow setting 'core.executor' is managed by this library: set 'executor' instead of overriding it in 'settings'");
-    expect(() => Testing.synth(chart)).toThrow("Airflow setting 'database.sql_alchemy_conn' is managed by this library: set 'database' instead");
+    expect(() => Testing.synth(chart)).toThrow("Airflow setting 'database.sql_alchemy_pool_size' is managed by this library: set 'database' instead");
+  });
+
+  test('refuses a line break in a value: it would write new sections and keys (issue #12)', () => {
+    const injection = 'UTC\n[webserver]\nexpose_config = True';
+    expect(() => new AirflowConfig(testChart(), 'Config', { settings: { 'core.default_timezone': injection } }))
+      .toThrow("Airflow setting 'core.default_timezone' (in 'settings') holds a line break, which would end the value and write new lines into airflow.cfg: write the value on one line");
+    expect(() => new AirflowConfig(testChart(), 'Config', { unknownSettings: { 'openlineage.namespace': 'a\rb' } }))
+      .toThrow("Airflow setting 'openlineage.namespace' (in 'unknownSettings') holds a line break");
+    expect(() => new AirflowConfig(testChart(), 'Config').set('core', 'default_timezone', injection)).toThrow('holds a line break');
+    expect(() => new AirflowConfig(testChart(), 'Config').setOwned('core', 'executor', 'a\nb', 'executor')).toThrow("(in 'executor') holds a line break");
+  });
+
+  test('escapes % as %% (Airflow\'s parser interpolates %)', () => {
+    const config = new AirflowConfig(testChart(), 'Config', { settings: { 'logging.log_format': '[%(asctime)s] %(message)s' } });
+    expect(config.render()).toBe('[logging]\nlog_format = [%%(asctime)s] %%(message)s\n');
+    expect(config.get('logging', 'log_format')).toBe('[%(asctime)s] %(message)s');
+  });
+
+  test('refuses settings Airflow marks sensitive in settings and unknownSettings, without echoing the value', () => {
+    const cases: Array<[string, { [k: string]: { [n: string]: string } }, AirflowVersion]> = [
+      ['secrets.backend_kwargs', { settings: { 'secrets.backend_kwargs': '{"token": "s.topsecret"}' } }, AirflowVersion.V3_2_2],
+      ['smtp.smtp_password', { settings: { 'smtp.smtp_password': 'topsecret' } }, AirflowVersion.V2_11_0],
+      ['sentry.sentry_dsn', { unknownSettings: { 'sentry.sentry_dsn': 'https://topsecret@sentry.example/1' } }, AirflowVersion.V3_2_2],
+      ['smtp.smtp_password', { unknownSettings: { 'smtp.smtp_password': 'topsecret' } }, AirflowVersion.V3_2_2],
+    ];
+    for (const [name, props, version] of cases) {
+      const prop = Object.keys(props)[0];
+      const env = `AIRFLOW__${name.replace('.', '__').toUpperCase()}`;
+      let message = '';
+      try {
+        new AirflowConfig(testChart(), 'Config', { version, ...props });
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toBe(`Airflow marks setting '${name}' (in '${prop}') as sensitive, so it is never written into the airflow.cfg ConfigMap: `
+        + `give it in 'secretSettings' as a kplus.SecretValue (it becomes ${env} from a secretKeyRef), or set ${env}_CMD or ${env}_SECRET`);
+      expect(message).not.toContain('topsecret');
+    }
+  });
+
+  test('secretSettings become AIRFLOW__SECTION__KEY from a secretKeyRef, never airflow.cfg, and reserve the key', () => {
+    const chart = testChart();
+    const secret = kplus.Secret.fromSecretName(chart, 'S', 'smtp');
+    const config = new AirflowConfig(chart, 'Config', {
+      version: AirflowVersion.V2_11_0,
+      secretSettings: { 'smtp.smtp_password': { secret, key: 'password' }, 'myplugin.token': { secret, key: 'token' } },
+    });
+    expect(config.render()).toBe('');
+    expect(config.secretSettings.map(s => `${s.section}.${s.key}`)).toEqual(['myplugin.token', 'smtp.smtp_password']);
+    expect(() => new AirflowConfig(testChart(), 'C', { secretSettings: { 'core.fernet_kye': { secret, key: 'k' } } }))
+      .toThrow("Airflow 3.2.2 has no setting 'core.fernet_kye' (in 'secretSettings'): did you mean 'core.fernet_key'?");
   });
 
   test('checks every user setting against the Airflow release when the construct is created', () => {

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { describe, expect, test } from 'vitest';
 import * as YAML from 'yaml';
 import { AirflowConfig, AirflowDeployment, AirflowVersion } from '../../src';
@@ -233,6 +234,22 @@ describe('error templates', () => {
     const messages = [
       ...BAD_SETTINGS.map(([, , , message]) => message),
       ...BAD_ENV.map(([, , , message]) => message),
+      ...[{ settings: { 'sentry.sentry_dsn': 'pw' } }, { unknownSettings: { 'core.default_timezone': 'UTC\n[webserver]' } }].map(props => {
+        try {
+          new AirflowConfig(testChart(), 'Bad', props);
+        } catch (e) {
+          return (e as Error).message;
+        }
+        return '';
+      }),
+      (() => {
+        try {
+          new AirflowConfig(testChart(), 'Env')._checkUserEnvironment({ AIRFLOW_CONN_X: kplus.EnvValue.fromValue('postgresql://u:p@h/d') }, 'env');
+        } catch (e) {
+          return (e as Error).message;
+        }
+        return '';
+      })(),
       (() => {
         try {
           new AirflowConfig(testChart(), 'Dup', { settings: { 'core.parallelism': '8' }, unknownSettings: { 'core.parallelism': '8' } });

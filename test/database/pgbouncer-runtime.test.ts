@@ -96,9 +96,14 @@ describeWith(['apt', 'services'], 'PgBouncer runtime: render-config, PgBouncer a
     return startPgBouncer({ ini, port });
   }
 
-  /** Runs airflow.cfg's sql_alchemy_conn_cmd as uid 50000 and returns the URL it prints, aimed at the local PgBouncer. */
+  /**
+   * Runs the scheduler's sql_alchemy_conn_cmd (an AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD variable of the containers that
+   * reach the database, src/secrets/secret-scope.ts) as uid 50000 and returns the URL it prints, aimed at the local PgBouncer.
+   */
   async function airflowUrl(manifests: any[], url: string, bouncerPort: number): Promise<string> {
-    const command = airflowCfg(manifests)['database.sql_alchemy_conn_cmd'];
+    const scheduler = objectOf(manifests, 'Deployment', 'scheduler').spec.template.spec.containers.find((c: any) => c.name === 'scheduler');
+    const command = scheduler.env.find((e: any) => e.name === 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD').value;
+    expect(airflowCfg(manifests)['database.sql_alchemy_conn_cmd']).toBeUndefined();
     const shlexRun = 'import shlex, subprocess, sys; sys.stdout.write(subprocess.check_output(shlex.split(sys.argv[1]), text=True))';
     const out = await runOk('/usr/bin/python3', ['-c', shlexRun, command], {
       ...(IS_ROOT ? { uid: 50000, gid: 0 } : {}), cwd: '/', env: { PATH: `${python}:/usr/bin:/bin`, AIRFLOW_DATABASE_UPSTREAM_URL: url },

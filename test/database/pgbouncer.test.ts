@@ -93,7 +93,9 @@ describe('PgBouncer in an AirflowDeployment (Airflow 3, embedded PostgreSQL)', (
   test('Airflow containers get the upstream URL from the Secret and sql_alchemy_conn_cmd, never sql_alchemy_conn', () => {
     const cfg = airflowCfg(manifests);
     expect(cfg['database.sql_alchemy_conn']).toBeUndefined();
-    expect(cfg['database.sql_alchemy_conn_cmd']).toMatch(/^python -c "import os, sys, urllib.parse as u; /);
+    // the command is an env variable of the database's components only (src/secrets/secret-scope.ts), not an airflow.cfg line.
+    expect(cfg['database.sql_alchemy_conn_cmd']).toBeUndefined();
+    expect(sqlAlchemyConnCmd(manifests)).toMatch(/^python -c "import os, sys, urllib.parse as u; /);
     for (const component of ['scheduler', 'api-server', 'triggerer', 'dag-processor']) {
       const spec = podSpec(airflowDeployment(manifests, component));
       for (const c of [...spec.initContainers, ...spec.containers].filter((each: any) => each.image.startsWith('apache/airflow:3'))) {
@@ -101,8 +103,10 @@ describe('PgBouncer in an AirflowDeployment (Airflow 3, embedded PostgreSQL)', (
         expect(env(c, 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN'), `${component}/${c.name}`).toBeUndefined();
       }
     }
+    // Airflow 3 task pods get no database secret (src/secrets/secret-scope.ts).
     const base = podTemplate(manifests).spec.containers.find((c: any) => c.name === 'base');
-    expect(env(base, 'AIRFLOW_DATABASE_UPSTREAM_URL').valueFrom.secretKeyRef).toEqual({ name: credentials, key: 'connection' });
+    expect(env(base, 'AIRFLOW_DATABASE_UPSTREAM_URL')).toBeUndefined();
+    expect(env(base, 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD')).toBeUndefined();
     expect(env(base, 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN')).toBeUndefined();
   });
 
@@ -113,7 +117,7 @@ describe('PgBouncer in an AirflowDeployment (Airflow 3, embedded PostgreSQL)', (
   });
 
   test('sql_alchemy_conn_cmd, run the way Airflow runs it (shlex.split, no shell), points the URL at PgBouncer', () => {
-    const command = airflowCfg(manifests)['database.sql_alchemy_conn_cmd'];
+    const command = sqlAlchemyConnCmd(manifests);
     expect(command).not.toContain('%');
     const runAsAirflow = 'import shlex, subprocess, sys; sys.stdout.write(subprocess.check_output(shlex.split(sys.argv[1]), text=True))';
     const run = (url: string) => execFileSync('python3', ['-c', runAsAirflow, command.replace(/^python /, 'python3 ')], {
@@ -158,7 +162,7 @@ describe('PgBouncer on Airflow 2 with an external database and Celery', () => {
     expect(env(container(podSpec(worker), 'worker'), 'AIRFLOW_DATABASE_UPSTREAM_URL').valueFrom.secretKeyRef).toEqual({ name: 'airflow-db', key: 'url' });
     expect(env(container(podSpec(one(manifests, 'Job', 'migrate')), 'migrate'), 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN').valueFrom.secretKeyRef)
       .toEqual({ name: 'airflow-db', key: 'url' });
-    expect(airflowCfg(manifests)['database.sql_alchemy_conn_cmd']).toContain(`'${airflow.pgbouncer!.service.name}:6543'`);
+    expect(sqlAlchemyConnCmd(manifests)).toContain(`'${airflow.pgbouncer!.service.name}:6543'`);
   });
 
   test('KEDA keeps its direct connection (kedaConnection), pointed past PgBouncer', () => {
@@ -375,7 +379,7 @@ describe('PgBouncer errors', () => {
 
   test('the database keys stay the library\'s', () => {
     expect(() => synthDeployment({ pgbouncer: {}, settings: { 'database.sql_alchemy_conn': 'postgresql://x' } }))
-      .toThrow("Airflow setting 'database.sql_alchemy_conn' is managed by this library: set 'database' instead of overriding it in 'settings'");
+      .toThrow("Airflow marks setting 'database.sql_alchemy_conn' (in 'settings') as sensitive");
     expect(() => synthDeployment({ pgbouncer: {}, unknownSettings: { 'database.sql_alchemy_conn_cmd': 'cat /x' } }))
       .toThrow("Airflow setting 'database.sql_alchemy_conn_cmd' is managed by this library: set 'pgbouncer' instead of overriding it in 'unknownSettings'");
   });
@@ -402,3 +406,9 @@ describe('AirflowMigrations.directConnection', () => {
     expect(env(migrationsJob(false), 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN')).toBeUndefined();
   });
 });
+
+/** `AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD` of the scheduler (the same in every component that uses the database). */
+function sqlAlchemyConnCmd(manifests: any[]): string {
+  const scheduler = manifests.find(m => m.kind === 'Deployment' && m.spec.template.metadata.labels['app.kubernetes.io/component'] === 'scheduler');
+  return env(container(podSpec(scheduler), 'scheduler'), 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD').value;
+}

@@ -26,7 +26,9 @@ describe('examples/onprem-git.ts', () => {
   test('no embedded database, no generated database password', () => {
     expect(manifests.filter(m => m.kind === 'StatefulSet')).toEqual([]);
     const job = manifests.find(m => m.kind === 'Job' && m.metadata.annotations?.['airflow.cdk8s.io/generates-secrets']);
-    expect(job.metadata.annotations['airflow.cdk8s.io/generates-secret-keys']).toMatch(/^[^,]+:fernet-key\|api-secret-key\|jwt-secret$/);
+    // the Airflow secrets and the first login password (AirflowAuth.simple, the Airflow 3 default), nothing of the database.
+    expect(job.metadata.annotations['airflow.cdk8s.io/generates-secret-keys'].split(',').sort())
+      .toEqual(['airflow-secrets:fernet-key|api-secret-key|jwt-secret', 'airflow-simple-auth:password-admin|passwords.json']);
   });
 
   test('is byte-identical run to run', () => {

@@ -5,7 +5,7 @@ import { podTemplate } from '../support/dags';
 import { checkPodSecurityRestricted, expectValidManifests } from '../support/manifests';
 import { airflowCfg } from '../support/synth';
 
-const USER_SECRETS = ['airflow-db', 'airflow-redis', 'airflow-core', 'airflow-git', 'airflow-tls', 'registry-credentials', 'flower-auth'];
+const USER_SECRETS = ['airflow-db', 'airflow-redis', 'airflow-core', 'airflow-git', 'airflow-tls', 'registry-credentials', 'flower-auth', 'airflow-admin'];
 
 describe('examples/production.ts', () => {
   const manifests = Testing.synth(new ProductionChart(Testing.app(), 'production'));

@@ -22,12 +22,21 @@ describe('CeleryExecutor', () => {
     expect(env(redisContainer, 'REDIS_PASSWORD').valueFrom.secretKeyRef.key).toBe('password');
     expect(podSpec(redis).securityContext).toMatchObject({ runAsUser: 999, runAsNonRoot: true });
 
-    const airflowContainers = manifests.filter(m => ['Deployment', 'StatefulSet', 'Job'].includes(m.kind))
-      .flatMap(m => [...(podSpec(m).initContainers ?? []), ...podSpec(m).containers])
-      .filter(c => c.image.startsWith('apache/airflow') && c.name !== 'generate-secrets');
-    for (const c of airflowContainers) {
-      expect(env(c, 'AIRFLOW__CELERY__BROKER_URL')?.valueFrom?.secretKeyRef?.key, c.name).toBe('broker-url');
+    // the broker URL reaches the components that use the broker, and no other (src/secrets/secret-scope.ts).
+    const brokerUsers = new Set<string>();
+    for (const m of manifests.filter(o => ['Deployment', 'StatefulSet', 'Job'].includes(o.kind))) {
+      const component = m.spec.template.metadata.labels['app.kubernetes.io/component'];
+      for (const c of [...(podSpec(m).initContainers ?? []), ...podSpec(m).containers].filter(x => x.image.startsWith('apache/airflow') && x.name !== 'generate-secrets')) {
+        const key = env(c, 'AIRFLOW__CELERY__BROKER_URL')?.valueFrom?.secretKeyRef?.key;
+        if (['scheduler', 'worker', 'flower'].includes(component)) {
+          expect(key, `${component}/${c.name}`).toBe('broker-url');
+          brokerUsers.add(component);
+        } else {
+          expect(key, `${component}/${c.name}`).toBeUndefined();
+        }
+      }
     }
+    expect([...brokerUsers].sort()).toEqual(['scheduler', 'worker']);
     // no KubernetesExecutor: no pod template, no pod launcher, no API token for the scheduler.
     expect(manifests.filter(m => m.kind === 'Role').map(m => m.metadata.name)).toEqual([expect.stringContaining('secret-generator')]);
     expect(podSpec(manifests.find(m => m.kind === 'Deployment' && m.metadata.name.includes('-scheduler'))).automountServiceAccountToken).toBe(false);
@@ -180,11 +189,13 @@ describe('embedded Redis with the user\'s password', () => {
     const service = manifests.find(m => m.kind === 'Service' && m.metadata.name === 'airflow-redis');
     expect(url).toBe(`redis://:p%40ss%2Fw%3Ard@${service.metadata.name}:6379/0`);
     const overridden = testChart();
-    new AirflowDeployment(overridden, 'A', {
-      settings: { 'celery.broker_url': 'redis://x' },
-      executor: AirflowExecutor.celery({ broker: CeleryBroker.embeddedRedis({ password: { secret: mine, key: 'pw' } }) }),
-    });
-    expect(() => Testing.synth(overridden)).toThrow("Airflow setting 'celery.broker_url' is managed by this library: set 'celery.broker' instead");
+    expect(() => {
+      new AirflowDeployment(overridden, 'A', {
+        secretSettings: { 'celery.broker_url': { secret: mine, key: 'url' } },
+        executor: AirflowExecutor.celery({ broker: CeleryBroker.embeddedRedis({ password: { secret: mine, key: 'pw' } }) }),
+      });
+      Testing.synth(overridden);
+    }).toThrow("Airflow setting 'celery.broker_url' is managed by this library: set 'celery.broker' instead");
   });
 
   test('fails on a password without key', () => {

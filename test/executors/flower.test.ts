@@ -62,6 +62,8 @@ describe('Flower', () => {
     expect(() => new AirflowDeployment(chart, 'Airflow', { executor: AirflowExecutor.celery({ flower: { basicAuth: { secret, key: '' } } }) }))
       .toThrow(new Error("Celery 'flower.basicAuth.key' must name the Secret key that holds user:password"));
     expect(() => synthDeployment({ executor: AirflowExecutor.celery({ flower: {} }), settings: { 'celery.flower_basic_auth': 'admin:admin' } }))
-      .toThrow("Airflow setting 'celery.flower_basic_auth' is managed by this library: set 'celery.flower.basicAuth' instead of overriding it in 'settings'");
+      .toThrow("Airflow marks setting 'celery.flower_basic_auth' (in 'settings') as sensitive, so it is never written into the airflow.cfg ConfigMap");
+    expect(() => synthDeployment({ executor: AirflowExecutor.celery({ flower: {} }), secretSettings: { 'celery.flower_basic_auth': { secret, key: 'auth' } } }))
+      .toThrow("Airflow setting 'celery.flower_basic_auth' is managed by this library: set 'celery.flower.basicAuth' instead of overriding it in 'secretSettings'");
   });
 });

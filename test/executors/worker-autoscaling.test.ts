@@ -354,7 +354,8 @@ describe('autoscaling errors', () => {
       }), "CeleryWorkerPool 'a': WorkerAutoscaling.hpa() scales on memory utilization, which is relative to memory requests, but container 'worker' has no memory request: "
         + 'give it one (resources.memory.request), or use WorkerAutoscaling.keda()'],
       [() => synthDeployment({ triggerer: { autoscaling: WorkerAutoscaling.hpa() } }),
-        "'triggerer.autoscaling' must be WorkerAutoscaling.keda(): a triggerer's load is the triggers waiting in the database, which its CPU use does not show"],
+        "'triggerer.autoscaling' is WorkerAutoscaling.hpa(), which cannot scale a triggerer: its load is the triggers waiting in the database, "
+        + "which its CPU use does not show; use WorkerAutoscaling.keda() or a fixed 'triggerer.replicas'"],
       [() => synthDeployment({ triggerer: { enabled: false, autoscaling: keda } }), "'triggerer.autoscaling' is set but 'triggerer.enabled' is false: remove one of them"],
       [() => synthDeployment({ triggerer: { replicas: 2, autoscaling: keda } }),
         "'triggerer.replicas' and 'triggerer.autoscaling' are both set, but the autoscaler decides the number of triggerers: remove replicas (give minReplicas and maxReplicas to WorkerAutoscaling.keda())"],

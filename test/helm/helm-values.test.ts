@@ -87,8 +87,10 @@ describe('the props that matter', () => {
     const scheduler = workload(manifests.defaults, 'airflow-scheduler');
     const fernet = env(container(podSpec(scheduler), 'scheduler'), 'AIRFLOW__CORE__FERNET_KEY');
     expect(fernet.valueFrom.secretKeyRef).toEqual({ name: 'airflow-fernet-key', key: 'fernet-key' });
-    // no secret-generator Job: nothing creates a Fernet key (or any other Secret) at run time.
-    expect(manifests.defaults.filter(o => o.metadata.annotations?.[GENERATES_SECRETS_ANNOTATION])).toEqual([]);
+    // the secret generator creates only the login Secret of the auth manager (the chart's default has none we could keep),
+    // never a Fernet key.
+    const generated = manifests.defaults.filter(o => o.metadata.annotations?.[GENERATES_SECRETS_ANNOTATION]).map(o => o.metadata.annotations[GENERATES_SECRETS_ANNOTATION]);
+    expect(generated).toEqual(['airflow-simple-auth']);
     // chart default: Celery with Redis, the embedded PostgreSQL's connection kept.
     expect(programs.defaults.source).toContain("kplus.Secret.fromSecretName(this, 'Secret-airflow-metadata', 'airflow-metadata')");
     expect(programs.defaults.source).toContain('airflow.AirflowExecutor.celery(');

@@ -44,8 +44,9 @@ describe.each([AF3, AF2])('AirflowLogs.local() (the default) on Airflow $version
   test('every Airflow pod, task pods and the migrations Job included, writes logs to an emptyDir named logs', () => {
     expect(airflow.recipe.logs.kind).toBe(AirflowLogsKind.LOCAL);
     const pods = airflowPods(manifests);
+    // Airflow 2 defaults to AirflowAuth.fab(), whose create-admin Job is an Airflow pod too.
     expect(pods.map(p => p.component).sort()).toEqual(['api-server', 'dag-processor', 'migrate', 'scheduler', 'task', 'triggerer', 'worker']
-      .map(c => c === 'api-server' && !version.isAirflow3 ? 'webserver' : c).sort());
+      .map(c => c === 'api-server' && !version.isAirflow3 ? 'webserver' : c).concat(version.isAirflow3 ? [] : ['create-admin']).sort());
     for (const pod of pods) {
       expect(volume(pod.spec, 'logs'), pod.name).toEqual({ name: 'logs', emptyDir: {} });
       for (const c of airflowContainers(pod.spec)) {

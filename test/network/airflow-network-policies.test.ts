@@ -2,8 +2,8 @@ import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { describe, expect, test } from 'vitest';
 import {
-  AirflowDeployment, AirflowDeploymentProps, AirflowExecutor, AirflowMetrics, AirflowNetworkPolicies, AirflowVersion, CeleryBroker, EfsDagVolume,
-  GitSyncSidecar, MetadataDatabase, NetworkPeer, NetworkPolicyOptions, WorkerAutoscaling,
+  AirflowAuth, AirflowDeployment, AirflowDeploymentProps, AirflowExecutor, AirflowMetrics, AirflowNetworkPolicies, AirflowVersion, CeleryBroker,
+  EfsDagVolume, GitSyncSidecar, MetadataDatabase, NetworkPeer, NetworkPolicyOptions, WorkerAutoscaling,
 } from '../../src';
 import { expectValidManifests, podSpecsOf } from '../support/manifests';
 import { synthDeployment, testChart } from '../support/synth';
@@ -177,6 +177,7 @@ describe('NetworkPolicies with external services and user rules', () => {
       database: MetadataDatabase.external({ connection: { secret, key: 'db' } }),
       executor: AirflowExecutor.celery({ broker: CeleryBroker.external({ url: { secret, key: 'broker' } }) }),
       secrets: { fernetKey: { secret, key: 'fernet' }, apiSecretKey: { secret, key: 'api' }, jwtSecret: { secret, key: 'jwt' } },
+      auth: AirflowAuth.simple({ passwords: { secret, key: 'passwords.json' } }),
       networkPolicies: {
         databaseEgress: [{ cidrs: ['10.0.5.0/24', '2001:db8::/64'], ports: [5432] }],
         brokerEgress: [{ cidrs: ['10.0.6.10/32'], ports: [6380] }],
@@ -206,9 +207,9 @@ describe('NetworkPolicies with external services and user rules', () => {
         kubernetesApiCidrs: API,
         extraEgress: [
           { cidrs: ['169.254.20.10/32'], ports: [53], protocol: kplus.NetworkProtocol.UDP },
-          { cidrs: ['140.82.112.0/20'], ports: [443, 22], components: ['dag-writer'] },
           { cidrs: ['0.0.0.0/0'], ports: [443], components: ['task', 'triggerer'] },
         ],
+        dagSourceEgress: [{ cidrs: ['140.82.112.0/20'], ports: [443, 22] }],
       },
     });
     const manifests = Testing.synth(chart);
@@ -322,7 +323,7 @@ describe.each([AirflowVersion.V3_2_2, AirflowVersion.V2_11_0])('NetworkPolicies 
   test('validates, isolates every pod, PgBouncer included', () => {
     expectValidManifests(manifests);
     expectEveryPodIsolated(manifests);
-    expect(airflow.networkPolicies!.components.slice(0, 3)).toEqual(['postgresql', 'pgbouncer', 'migrate']);
+    expect(airflow.networkPolicies!.components.filter(c => c !== 'create-admin').slice(0, 3)).toEqual(['postgresql', 'pgbouncer', 'migrate']);
   });
 
   test('Airflow pods reach PgBouncer, only PgBouncer and the migrations Job reach the database', () => {

@@ -5,7 +5,7 @@ import { EksEfsS3Chart } from '../../examples/eks-efs-s3';
 import { OnPremGitChart } from '../../examples/onprem-git';
 import { ProductionChart } from '../../examples/production';
 import { QuickstartChart } from '../../examples/quickstart';
-import { AirflowDeployment, AirflowExecutor, AirflowVersion, CeleryBroker, MetadataDatabase } from '../../src';
+import { AirflowAuth, AirflowDeployment, AirflowExecutor, AirflowVersion, CeleryBroker, MetadataDatabase } from '../../src';
 import { testChart } from '../support/synth';
 
 /** One synthesized deployment the real-Airflow tests judge. */
@@ -58,4 +58,9 @@ export function airflow2CeleryPgBouncer(): RealCase {
     pgbouncer: {},
     executor: AirflowExecutor.celery({ broker: CeleryBroker.embeddedRedis() }),
   }));
+}
+
+/** Airflow 3 (the default release) with the FAB auth manager: its first admin comes from the create-admin Job. */
+export function airflow3Fab(): RealCase {
+  return deploymentCase('Airflow 3 FAB auth', () => ({ auth: AirflowAuth.fab() }));
 }

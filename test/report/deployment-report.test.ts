@@ -124,22 +124,22 @@ describe('the examples\' preflight lists', () => {
 });
 
 describe('the login section', () => {
-  test('quick start: no login, everyone is admin', () => {
-    expect(synthExample('quickstart').report).toContain('- No login: `core.simple_auth_manager_all_admins` is `True`');
+  test('quick start: the SimpleAuthManager, the password read from its Secret, and the port-forward', () => {
+    const report = synthExample('quickstart').report;
+    expect(report).toContain('- The auth manager: `SimpleAuthManager`, users (`username:role`) `admin:admin`');
+    expect(report).toContain("`kubectl get secret -n airflow airflow-simple-auth -o 'jsonpath={.data.password-admin}' | base64 -d`");
+    expect(report).toContain('`kubectl port-forward -n airflow svc/airflow-api-server 8080`');
   });
 
-  test('production: where the SimpleAuthManager writes the passwords, and Flower\'s credentials with a kubectl get secret line', () => {
+  test('production: Flower\'s credentials with a kubectl get secret line', () => {
     const report = synthExample('production').report;
-    expect(report).toContain('`kubectl exec -n airflow deploy/airflow-api-server -c api-server -- cat /tmp/simple_auth_manager_passwords.json.generated`');
     expect(report).toContain("Flower's `user:password`: `kubectl get secret -n airflow flower-auth -o 'jsonpath={.data.auth}' | base64 -d`");
-    expect(report).toContain('each pod generates its own passwords');
-    expect(report).toContain('users (`username:role`) `admin:admin`');
   });
 
-  test('Airflow 2: how to create the first admin', () => {
+  test('Airflow 2: FAB, the admin password from its Secret', () => {
     const chart = new Chart(Testing.app(), 'af2', { namespace: 'airflow' });
     const d = new AirflowDeployment(chart, 'Airflow', { airflowVersion: AirflowVersion.V2_11_0 });
-    expect(d.report()).toContain('`kubectl exec -n airflow deploy/airflow-webserver -c webserver -- airflow users create --role Admin');
+    expect(d.report()).toContain("`kubectl get secret -n airflow airflow-fab-admin -o 'jsonpath={.data.password}' | base64 -d`");
   });
 });
 

@@ -1,6 +1,6 @@
 import { Size } from 'cdk8s';
 import { synthDeployment } from './synth';
-import { AirflowDeploymentProps, AirflowExecutor, AirflowLogs, AirflowMetrics, AirflowVersion, DagSource, GitSyncSidecar, MetadataDatabase } from '../../src';
+import { AirflowAuth, AirflowDeploymentProps, AirflowExecutor, AirflowLogs, AirflowMetrics, AirflowVersion, DagSource, GitSyncSidecar, MetadataDatabase } from '../../src';
 
 /**
  * Day-2 pairs: the output of a deployment, then of the same deployment with one change, as an operator applies them
@@ -20,7 +20,12 @@ export const DAY2_PAIRS: Day2Pair[] = [
   { name: 'a setting changed (parallelism)', before: { parallelism: 32 }, after: { parallelism: 64 } },
   { name: 'an Airflow patch upgrade (3.2.1 -> 3.2.2)', before: { airflowVersion: AirflowVersion.of('3.2.1') }, after: { airflowVersion: AirflowVersion.V3_2_2 } },
   { name: 'an Airflow 3.x minor upgrade (3.1.8 -> 3.2.2)', before: { airflowVersion: AirflowVersion.V3_1_8 }, after: { airflowVersion: AirflowVersion.V3_2_2 } },
-  { name: 'Airflow 2.11 -> 3.x (2.11.0 -> 3.2.2)', before: { airflowVersion: AirflowVersion.V2_11_0 }, after: { airflowVersion: AirflowVersion.V3_2_2 } },
+  // the FAB users of Airflow 2 (its default auth) stay only if Airflow 3 keeps FAB: Airflow 3 defaults to the SimpleAuthManager.
+  {
+    name: 'Airflow 2.11 -> 3.x (2.11.0 -> 3.2.2), FAB kept',
+    before: { airflowVersion: AirflowVersion.V2_11_0, auth: AirflowAuth.fab() },
+    after: { airflowVersion: AirflowVersion.V3_2_2, auth: AirflowAuth.fab() },
+  },
   { name: 'a Celery pool added', before: { executor: celery(['default']) }, after: { executor: celery(['default', 'heavy']) } },
   { name: 'PgBouncer enabled', before: {}, after: { pgbouncer: {} } },
   { name: 'metrics enabled', before: {}, after: { metrics: AirflowMetrics.statsd() } },
@@ -34,6 +39,12 @@ export const DAY2_PAIRS: Day2Pair[] = [
   },
   { name: 'ingress enabled', before: {}, after: { ingress: { host: 'airflow.example.com' } } },
   { name: 'maintenance enabled', before: {}, after: { maintenance: { databaseCleanup: {} } } },
+  { name: 'a SimpleAuthManager user added', before: {}, after: { auth: AirflowAuth.simple({ users: [{ username: 'admin' }, { username: 'viewer' }] }) } },
+  {
+    name: 'pod launching enabled for Celery workers',
+    before: { executor: celery(['default']) },
+    after: { executor: celery(['default']), podLaunching: { celeryWorkers: true } },
+  },
   {
     name: 'embedded PostgreSQL image upgraded',
     before: { database: MetadataDatabase.embeddedPostgres({ image: 'postgres:17.4' }) },

@@ -18,6 +18,7 @@ import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { expect } from 'vitest';
 import * as YAML from 'yaml';
+import { checkApiRules, describeViolations } from './api-rules';
 
 export type KubeVersion = '1.28' | '1.33';
 
@@ -1070,13 +1071,22 @@ export function checkPodSecurityRestricted(objects: any[]): string[] {
 // all together
 // ---------------------------------------------------------------------------
 
-/** Assert (vitest) that the manifests pass the 1.28 and 1.33 strict schemas, the reference checks and PSS restricted. */
+/** The API server's create-time rules (test/support/api-rules.ts) for every object and every Pod embedded in a ConfigMap. */
+export function apiRuleErrors(objects: any[]): string[] {
+  const pods = embeddedPods(objects).map(({ where, pod }) => ({ ...pod, metadata: { ...(pod.metadata ?? {}), name: pod.metadata?.name || where } }));
+  // an embedded pod's name is set by Airflow; `where` (`ConfigMap/x#key`) is only a label for messages
+  const violations = checkApiRules([...objects, ...pods]).filter(v => !(v.rule === 'object-name' && v.object.includes('#')));
+  return describeViolations(violations);
+}
+
+/** Assert (vitest) that the manifests pass the 1.28 and 1.33 strict schemas, the reference checks, PSS restricted and the API server's create-time rules. */
 export function expectValidManifests(objects: any[], options?: ReferenceOptions): void {
   const errors = uniq([
     ...validateSchemas(objects, '1.28'),
     ...validateSchemas(objects, '1.33'),
     ...checkReferences(objects, options),
     ...checkPodSecurityRestricted(objects),
+    ...apiRuleErrors(objects),
   ]);
   expect(errors, `${errors.length} manifest problem(s):\n${errors.join('\n')}`).toEqual([]);
 }

@@ -3,8 +3,8 @@ import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { testChart } from './synth';
 import {
-  AirflowDeployment, AirflowDeploymentProps, AirflowExecutor, AirflowLogs, AirflowMetrics, AirflowVersion, DagSource, EfsDagVolume, GitAuth,
-  GitSyncSidecar, IDagSource, MetadataDatabase, S3Credentials, S3SyncSidecar, WorkerAutoscaling,
+  AirflowDeployment, AirflowDeploymentProps, AirflowExecutor, AirflowLogs, AirflowMetrics, AirflowVersion, DagBundle, DagSource, EfsDagVolume,
+  GcsCredentials, GitAuth, GitSyncSidecar, IDagSource, MetadataDatabase, S3Credentials, S3SyncSidecar, WorkerAutoscaling,
 } from '../../src';
 
 /** Park-Miller minimal standard generator: seeded, so every run tries the same combinations. */
@@ -19,7 +19,14 @@ export function prng(seed: number): () => number {
 const KNOWN_HOSTS = 'github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
 export const USER_SECRETS = ['user-db', 'user-git'];
 
-export function randomProps(random: () => number, chart: Chart): { props: AirflowDeploymentProps; description: string } {
+/** Construct ids the property test tries: the default, a digit-leading one and a long one (both need a `releaseName`). */
+const IDS: Array<[string, string | undefined]> = [
+  ['Airflow', undefined],
+  ['2024-Airflow', 'af2024'],
+  ['AnalyticsPlatformAirflowProductionEuropeWest1', 'analytics-platform-airflow-prod-euw1'],
+];
+
+export function randomProps(random: () => number, chart: Chart): { id: string; props: AirflowDeploymentProps; description: string } {
   const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
   const version = pick([AirflowVersion.V2_10_5, AirflowVersion.V2_11_0, AirflowVersion.V3_0_6, AirflowVersion.V3_1_8, AirflowVersion.V3_2_2]);
   const userSecret = (name: string) => (chart.node.tryFindChild(`Secret-${name}`) as kplus.ISecret | undefined)
@@ -34,12 +41,26 @@ export function randomProps(random: () => number, chart: Chart): { props: Airflo
     ['s3', () => new S3SyncSidecar({ bucket: 'dags-bucket', region: 'eu-west-1', credentials: S3Credentials.fromEnvironment() })],
     ['efs', () => new EfsDagVolume(chart, 'Efs', { fileSystemId: 'fs-0123456789abcdef0', populatedBy: git() })],
     ['combined', () => DagSource.combine([{ subfolder: 'a', source: git() }, { subfolder: 'b', source: git() }])],
+    ['combined git+ssh+s3', () => DagSource.combine([
+      { subfolder: 'team-a', source: git() },
+      {
+        subfolder: 'team-b',
+        source: new GitSyncSidecar({
+          repo: 'git@github.com:org/b.git', auth: GitAuth.ssh({ privateKey: { secret: userSecret('user-git'), key: 'ssh' }, knownHosts: KNOWN_HOSTS }),
+        }),
+      },
+      { subfolder: 'team-c', source: new S3SyncSidecar({ bucket: 'dags-c', region: 'eu-west-1', credentials: S3Credentials.fromEnvironment() }) },
+    ])],
   ];
+  if (version.isAirflow3) {
+    sources.push(['bundles', () => DagSource.fromBundles([DagBundle.git({ name: 'main-dags', repoUrl: 'https://github.com/org/dags.git' })])]);
+  }
   const [sourceName, source] = pick(sources);
   const executors: Array<[string, () => AirflowExecutor]> = [
     ['kubernetes', () => AirflowExecutor.kubernetes({ deleteWorkerPodsOnFailure: random() < 0.5 })],
     ['celery', () => AirflowExecutor.celery({ pools: [{ name: 'default', replicas: 1 + Math.floor(random() * 3) }, { name: 'heavy', workerConcurrency: 2 }] })],
     ['celery+keda', () => AirflowExecutor.celery({ pools: [{ name: 'default', autoscaling: WorkerAutoscaling.keda() }] })],
+    ['celery+hpa', () => AirflowExecutor.celery({ pools: [{ name: 'default', autoscaling: WorkerAutoscaling.hpa() }] })],
     ['celery+kubernetes', () => AirflowExecutor.celeryAndKubernetes()],
   ];
   if (!version.isAirflow3) executors.push(['celery-kubernetes', () => AirflowExecutor.celeryKubernetes()]);
@@ -49,10 +70,16 @@ export function randomProps(random: () => number, chart: Chart): { props: Airflo
     ['local logs', () => AirflowLogs.local()],
     ['S3 logs', () => AirflowLogs.s3({ bucket: 'logs-bucket', region: 'eu-west-1', credentials: S3Credentials.fromServiceAccountRole('arn:aws:iam::123456789012:role/logs') })],
     ['logs claim', () => AirflowLogs.persistentVolume()],
+    ['GCS logs', () => AirflowLogs.gcs({ bucket: 'logs-bucket', credentials: GcsCredentials.fromEnvironment() })],
   ];
   const [logsName, logsOf] = pick(logs);
   const production = random() < 0.5;
+  const networkPolicies = production || random() < 0.3;
+  const pgbouncer = random() < 0.3;
+  const [id, releaseName] = pick(IDS);
   const props: AirflowDeploymentProps = {
+    releaseName,
+    pgbouncer: pgbouncer ? {} : undefined,
     airflowVersion: version,
     executor: executor(),
     dagSource: source(),
@@ -62,9 +89,11 @@ export function randomProps(random: () => number, chart: Chart): { props: Airflo
     logs: logsOf(),
     metrics: random() < 0.5 ? AirflowMetrics.statsd({ serviceMonitor: true, alerts: random() < 0.5 }) : undefined,
     ingress: random() < 0.5 ? { host: 'airflow.example.com', path: pick(['/', '/airflow']) } : undefined,
-    networkPolicies: production ? {
-      kubernetesApiCidrs: ['10.0.0.1/32'],
+    networkPolicies: networkPolicies ? {
+      kubernetesApiCidrs: ['172.18.0.2/32'],
       databaseEgress: external ? [{ cidrs: ['10.1.0.0/16'], ports: [5432] }] : undefined,
+      // the writer of a populated EFS volume reaches its git host.
+      dagSourceEgress: sourceName === 'efs' ? [{ cidrs: ['140.82.112.0/20'], ports: [443] }] : undefined,
     } : undefined,
     maintenance: production ? { databaseCleanup: {} } : undefined,
     parallelism: 8 + Math.floor(random() * 64),
@@ -73,14 +102,14 @@ export function randomProps(random: () => number, chart: Chart): { props: Airflo
     dagProcessor: version.isAirflow3 ? undefined : { enabled: random() < 0.5 },
     loadExamples: random() < 0.5,
   };
-  const extras = production ? ' network policies, maintenance' : '';
-  return { props, description: `${version.version} ${executorName} ${sourceName} ${external ? 'external' : 'embedded'} db ${logsName}${extras}` };
+  const extras = `${networkPolicies ? ' network policies' : ''}${production ? ' maintenance' : ''}${pgbouncer ? ' pgbouncer' : ''}`;
+  return { id, props, description: `${id} ${version.version} ${executorName} ${sourceName} ${external ? 'external' : 'embedded'} db ${logsName}${extras}` };
 }
 
 /** The seed test/property.test.ts and test/real/ use: every run tries the same combinations. */
-export const PROPERTY_SEED = 20261123;
+export const PROPERTY_SEED = 20261125;
 /** How many combinations the property tests try. */
-export const PROPERTY_CASES = 32;
+export const PROPERTY_CASES = 48;
 
 /** One synthesized property-test combination. */
 export interface PropertyCombination {
@@ -97,8 +126,8 @@ export function propertyCombinations(count: number = PROPERTY_CASES, seed: numbe
   const random = prng(seed);
   return Array.from({ length: count }, (_, index) => {
     const chart = testChart();
-    const { props, description } = randomProps(random, chart);
-    new AirflowDeployment(chart, 'Airflow', props);
+    const { id, props, description } = randomProps(random, chart);
+    new AirflowDeployment(chart, id, props);
     return { index, description, manifests: Testing.synth(chart) };
   });
 }

@@ -77,6 +77,8 @@ export interface PodProcess {
   readonly writable: string[];
   /** read-only folders from non-file volumes (e.g. a DAG volume mounted read-only) */
   readonly readOnlyDirs: string[];
+  /** the pod volume behind each folder of `writable` and `readOnlyDirs`, by mount path */
+  readonly volumeOf: Record<string, string>;
   readonly readOnlyRoot: boolean;
   readonly container: any;
   readonly spec: any;
@@ -115,6 +117,7 @@ export function podProcess(manifests: any[], object: any, containerName: string,
   const files: PodProcess['files'] = [];
   const writable: string[] = [];
   const readOnlyDirs: string[] = [];
+  const volumeOf: Record<string, string> = {};
   for (const mount of container.volumeMounts ?? []) {
     const volume = (spec.volumes ?? []).find((v: any) => v.name === mount.name);
     if (!volume) throw new Error(`volumeMount ${mount.name} has no volume`);
@@ -138,14 +141,13 @@ export function podProcess(manifests: any[], object: any, containerName: string,
       } else {
         for (const e of entries) files.push({ path: `${mount.mountPath}/${e.path}`, content: e.content, readOnly: true });
       }
-    } else if (readOnly) {
-      readOnlyDirs.push(mount.mountPath);
     } else {
-      writable.push(mount.mountPath);
+      (readOnly ? readOnlyDirs : writable).push(mount.mountPath);
+      volumeOf[mount.mountPath] = mount.name;
     }
   }
   const args = [...(container.command ?? []), ...(container.args ?? [])];
-  return { args, env, files, writable, readOnlyDirs, readOnlyRoot: container.securityContext?.readOnlyRootFilesystem === true, container, spec };
+  return { args, env, files, writable, readOnlyDirs, volumeOf, readOnlyRoot: container.securityContext?.readOnlyRootFilesystem === true, container, spec };
 }
 
 /** The env a process of the venv gets besides the pod's: the image's own (AIRFLOW_HOME, HOME, PATH). */
@@ -167,18 +169,25 @@ export interface PodServer {
   stop(): Promise<void>;
 }
 
-/** A pod's filesystem laid out in a temporary folder, entered with `unshare --mount`. */
+/**
+ * A pod's filesystem laid out in a temporary folder, entered with `unshare --mount`. Its volumes (emptyDirs and
+ * other non-file volumes) are folders named after the pod's volume, so the containers of one pod (init containers,
+ * then the main container) share them: pass the first container's `PodFilesystem` as `volumesOf` to the others.
+ */
 export class PodFilesystem {
   public readonly dir: string;
   private readonly script: string;
+  private readonly volumesDir: string;
 
   /**
    * @param extraFiles files to add under /opt (test scripts)
    * @param hosts names to resolve to 127.0.0.1 (Kubernetes Service names of services the test runs locally), through
    *   a bind-mounted /etc/hosts: the cluster DNS of the pod
    */
-  constructor(public readonly pod: PodProcess, extraFiles: Array<{ path: string; content: string; mode?: number }> = [], hosts: string[] = []) {
+  constructor(public readonly pod: PodProcess, extraFiles: Array<{ path: string; content: string; mode?: number }> = [], hosts: string[] = [],
+    volumesOf?: PodFilesystem) {
     this.dir = mkdtempSync(join(tmpdir(), 'cdk8s-airflow-pod-'));
+    this.volumesDir = volumesOf?.volumesDir ?? join(this.dir, 'volumes');
     const root = join(this.dir, 'root');
     const unsupported = [...pod.files.map(f => f.path), ...pod.writable, ...pod.readOnlyDirs]
       .filter(p => !p.startsWith('/opt/') && p !== '/tmp' && !p.startsWith('/tmp/'));
@@ -195,11 +204,13 @@ export class PodFilesystem {
     lines.push(`mount --rbind ${root}/opt /opt`);
     const dirs = [...pod.writable.map(p => ({ p, rw: true })), ...pod.readOnlyDirs.map(p => ({ p, rw: false }))];
     // the staging folder is under the host's /tmp: mount the pod's /tmp last, when nothing more is read from there
-    const order = dirs.map((d, i) => ({ ...d, i })).sort((a, b) => Number(a.p === '/tmp' || a.p.startsWith('/tmp/')) - Number(b.p === '/tmp' || b.p.startsWith('/tmp/')));
-    order.forEach(({ p, rw, i }) => {
-      const source = join(this.dir, 'volumes', String(i));
-      mkdirSync(source, { recursive: true });
-      chmodSync(source, 0o777);
+    const order = dirs.sort((a, b) => Number(a.p === '/tmp' || a.p.startsWith('/tmp/')) - Number(b.p === '/tmp' || b.p.startsWith('/tmp/')));
+    order.forEach(({ p, rw }) => {
+      const source = join(this.volumesDir, pod.volumeOf[p]);
+      if (!existsSync(source)) {
+        mkdirSync(source, { recursive: true });
+        chmodSync(source, 0o777);
+      }
       if (p.startsWith('/opt/')) mkdirSync(join(root, p), { recursive: true });
       lines.push(`mount --bind ${source} ${p}`);
       if (!rw) lines.push(`mount -o remount,bind,ro ${p}`);
@@ -222,10 +233,9 @@ export class PodFilesystem {
 
   /** The host folder behind the pod path `path` of a writable volume (to read what the process wrote). */
   public hostPath(path: string): string {
-    const i = [...this.pod.writable, ...this.pod.readOnlyDirs].findIndex(p => path === p || path.startsWith(p + '/'));
-    if (i < 0) throw new Error(`${path} is not on a volume of the pod`);
-    const volume = [...this.pod.writable, ...this.pod.readOnlyDirs][i];
-    return join(this.dir, 'volumes', String(i), path.slice(volume.length));
+    const volume = [...this.pod.writable, ...this.pod.readOnlyDirs].find(p => path === p || path.startsWith(p + '/'));
+    if (volume === undefined) throw new Error(`${path} is not on a volume of the pod`);
+    return join(this.volumesDir, this.pod.volumeOf[volume], path.slice(volume.length));
   }
 
   /** The command line that runs `argv` inside the pod's filesystem with `env` only. */
@@ -270,8 +280,26 @@ export class PodFilesystem {
     return run('nsenter', [`--target=${pid}`, '--mount', '--wd', 'env', '-i', ...envArgs, ...argv], { timeoutMs });
   }
 
+  /** Removes the staging folder (and the pod's volumes, when this filesystem made them). */
   public remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs init containers in order, as the kubelet does before it starts the main containers: each in a filesystem that
+ * shares the volumes of `main` (the main container's filesystem); fails with the output of the first that exits
+ * non-zero.
+ */
+export async function runInitContainers(inits: PodProcess[], version: string, main: PodFilesystem, timeoutMs = 300_000): Promise<void> {
+  for (const init of inits) {
+    const fs = new PodFilesystem(init, [], [], main);
+    try {
+      const r = await fs.run(init.args, { ...imageEnv(version), ...init.env }, { timeoutMs });
+      if (r.code !== 0) throw new Error(`init container ${init.container.name} (${init.args.join(' ')}) exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+    } finally {
+      fs.remove();
+    }
   }
 }
 

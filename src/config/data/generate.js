@@ -17,6 +17,12 @@ const fs = require('fs');
 const path = require('path');
 
 const TYPE_CODES = { string: 's', integer: 'i', float: 'f', boolean: 'b' };
+/**
+ * String settings with a True/False default that Airflow does not read with getboolean alone: `expose_config` also
+ * takes 'non-sensitive-only' (airflow/api_fastapi/core_api/routes/public/config.py `_check_expose_config`:
+ * conf.get(...).lower() == "non-sensitive-only", else conf.getboolean; Airflow 2 www/views.py the same).
+ */
+const STRING_WITH_BOOLEAN_DEFAULT = new Set(['webserver.expose_config', 'api.expose_config']);
 /** Airflow 3's `airflow config lint` changes happened in 3.0 unless the rename map knows better. */
 const AIRFLOW_3_CHANGES_SINCE = '3.0';
 
@@ -113,8 +119,13 @@ function build(data, previous) {
   for (const [section, keys] of Object.entries(data.sections)) {
     sections[section] = {};
     for (const [key, info] of Object.entries(keys)) {
-      const code = TYPE_CODES[info.type];
+      let code = TYPE_CODES[info.type];
       if (!code) fail(`${section}.${key}: unknown type '${info.type}'`);
+      // Airflow's config.yml declares many booleans as `type: string` (core.load_examples, logging.colored_console_log, ...)
+      // while its code reads them with conf.getboolean (airflow/configuration.py AirflowConfigParser.getboolean: only
+      // t/true/1/f/false/0, any case, else AirflowConfigException). A string setting whose default is True/False is
+      // such a boolean, except the ones Airflow reads with conf.get to accept more (STRING_WITH_BOOLEAN_DEFAULT).
+      if (code === 's' && /^(true|false)$/i.test(String(info.default)) && !STRING_WITH_BOOLEAN_DEFAULT.has(`${section}.${key}`)) code = 'b';
       sections[section][key] = code;
       const name = `${section}.${key}`;
       if (info.sensitive) sensitive.push(name);

@@ -1,0 +1,144 @@
+import { AirflowVersion } from '../version';
+
+/**
+ * The secrets the library gives Airflow containers, by what they are.
+ *
+ * @internal
+ */
+export type SecretKind = 'fernet-key' | 'database' | 'api-secret-key' | 'webserver-secret-key' | 'jwt-secret' | 'broker' | 'result-backend'
+| 'auth-client-secret';
+
+/** Every secret kind, in the order of the docs table. @internal */
+export const SECRET_KINDS: readonly SecretKind[] = [
+  'fernet-key', 'database', 'api-secret-key', 'webserver-secret-key', 'jwt-secret', 'broker', 'result-backend', 'auth-client-secret',
+];
+
+/** The Airflow setting each secret kind is (env `AIRFLOW__SECTION__KEY` from a `secretKeyRef`). @internal */
+export const SECRET_KIND_OF_SETTING: { readonly [sectionDotKey: string]: SecretKind } = {
+  'core.fernet_key': 'fernet-key',
+  'database.sql_alchemy_conn': 'database',
+  'api.secret_key': 'api-secret-key',
+  'webserver.secret_key': 'webserver-secret-key',
+  'api_auth.jwt_secret': 'jwt-secret',
+  'celery.broker_url': 'broker',
+  'celery.result_backend': 'result-backend',
+  'keycloak_auth_manager.client_secret': 'auth-client-secret',
+};
+
+/**
+ * THE table: which component receives which secret, per Airflow major. Every Airflow container of a component (init
+ * containers included) gets exactly these; `docs/secret-scope.md` is generated from it (test/secrets/secret-scope.test.ts).
+ *
+ * Sources (airflow-core 3.2.2 and apache-airflow 2.11.0 as installed in the test venvs; official docs "JWT Token
+ * Authentication", security/jwt_token_authentication.rst, 3.2):
+ * - jwt-secret (Airflow 3): signs Execution API tokens. The scheduler's executors sign workload tokens
+ *   (`airflow/executors/base_executor.py` `jwt_generator`, `get_signing_args(make_secret_key_if_needed=False)`); the API
+ *   server validates them and signs UI tokens (`api_fastapi/auth/tokens.py` `get_signing_args`,
+ *   `auth/managers/base_auth_manager.py`). Task pods and Celery workers only carry the token they are given; the
+ *   triggerer and the dag-processor call the Execution API in-process (`InProcessExecutionAPI`,
+ *   `jobs/triggerer_job_runner.py`, `dag_processing/processor.py`), which needs no token.
+ * - api-secret-key (Airflow 3): the API server signs log requests with `[api] secret_key`
+ *   (`utils/log/file_task_handler.py`), and the log servers of Celery workers and the triggerer validate them
+ *   (`utils/serve_logs/log_server.py`). webserver-secret-key is the same on Airflow 2 (`utils/serve_logs.py`) plus
+ *   the webserver's Flask sessions.
+ * - fernet-key: whoever decrypts or encrypts connections, variables and trigger kwargs in the database
+ *   (`models/crypto.py` `get_fernet`): the API server (serves them to tasks through the Execution API), the
+ *   scheduler (creates triggers for tasks that start deferred), the triggerer and the dag-processor (in-process
+ *   Execution API), the migrations (the 2.9 trigger-kwargs migration re-encrypts). On Airflow 2 every process that runs
+ *   task code reads the database directly, so workers and task pods need it too. Airflow 3 task code has no database
+ *   access (the Task SDK); the SDK uses the Fernet key only in the deltalake/iceberg XCom serializers
+ *   (`airflow/sdk/serde/serializers/deltalake.py`): give it through `secretSettings` if your tasks need those.
+ * - database: the components that use the metadata database. Airflow 3 task pods import `airflow`, whose
+ *   `settings.initialize()` calls `configure_orm()` but never connects (without a URL it builds an unused SQLite engine:
+ *   proved against the real Airflow in test/secrets/secret-scope.test.ts). Airflow 2 task pods and Celery workers run
+ *   `airflow tasks run`, which uses the database. A component with `result-backend` also gets `database` when no
+ *   `resultBackend` is given, because Celery's result backend then defaults to `db+<sql_alchemy_conn>`
+ *   (providers celery `executors/default_celery.py`).
+ * - auth-client-secret (Airflow 3, `AirflowAuth.keycloak`): the auth manager runs in the API server only.
+ * - create-admin (the FAB first-admin Job, `airflow users create`): the database, where FAB keeps its users.
+ * - broker / result-backend: the CeleryExecutor in the scheduler sends tasks and fetches their states, the workers
+ *   consume them, Flower watches both.
+ *
+ * @internal
+ */
+export const SECRET_SCOPE: { readonly [major: string]: { readonly [component: string]: readonly SecretKind[] } } = {
+  3: {
+    'scheduler': ['fernet-key', 'database', 'jwt-secret', 'broker', 'result-backend'],
+    'api-server': ['fernet-key', 'database', 'api-secret-key', 'jwt-secret', 'auth-client-secret'],
+    'triggerer': ['fernet-key', 'database', 'api-secret-key'],
+    'dag-processor': ['fernet-key', 'database'],
+    'worker': ['api-secret-key', 'broker', 'result-backend'],
+    'flower': ['broker', 'result-backend'],
+    'task': [],
+    'migrate': ['fernet-key', 'database'],
+    'db-cleanup': ['database'],
+    'pod-cleanup': [],
+    'create-admin': ['database'],
+  },
+  2: {
+    'scheduler': ['fernet-key', 'database', 'broker', 'result-backend'],
+    'webserver': ['fernet-key', 'database', 'webserver-secret-key'],
+    'triggerer': ['fernet-key', 'database', 'webserver-secret-key'],
+    'dag-processor': ['fernet-key', 'database'],
+    'worker': ['fernet-key', 'database', 'webserver-secret-key', 'broker', 'result-backend'],
+    'flower': ['broker', 'result-backend'],
+    'task': ['fernet-key', 'database'],
+    'migrate': ['fernet-key', 'database'],
+    'db-cleanup': ['database'],
+    'pod-cleanup': [],
+    'create-admin': ['database'],
+  },
+};
+
+/**
+ * The secrets a component's Airflow containers get. A component the table does not know (one built by a user on the
+ * pod recipe) gets every secret, as before the table existed.
+ *
+ * @param resultBackendGiven whether `[celery] result_backend` is set; otherwise it defaults to the database.
+ * @internal
+ */
+export function secretKindsOf(version: AirflowVersion, component: string, resultBackendGiven: boolean): ReadonlySet<SecretKind> {
+  const kinds = SECRET_SCOPE[String(version.major)][component];
+  if (kinds === undefined) return new Set(SECRET_KINDS);
+  const set = new Set(kinds);
+  if (set.has('result-backend') && !resultBackendGiven) set.add('database');
+  return set;
+}
+
+/**
+ * `docs/secret-scope.md`, generated from `SECRET_SCOPE` (a test keeps the file in step).
+ *
+ * @internal
+ */
+export function secretScopeMarkdown(): string {
+  const settingOf = (kind: SecretKind) => Object.keys(SECRET_KIND_OF_SETTING).find(s => SECRET_KIND_OF_SETTING[s] === kind)!;
+  const lines = [
+    '# Secret scope',
+    '',
+    '<!-- Generated from src/secrets/secret-scope.ts (SECRET_SCOPE) by test/secrets/secret-scope.test.ts: do not edit. -->',
+    '',
+    'Which Airflow component receives which secret (as `AIRFLOW__SECTION__KEY` from a `secretKeyRef`, in every Airflow',
+    'container of its pods, init containers included). One table in `src/secrets/secret-scope.ts` decides, with the',
+    'sources in Airflow it is read from; a test asserts it on the synthesized objects.',
+    '',
+    '- `worker` is a Celery worker, `task` a KubernetesExecutor task pod (the pod template), `migrate` the migrations Job,',
+    '  `db-cleanup` and `pod-cleanup` the maintenance CronJobs.',
+    '- `database` is `[database] sql_alchemy_conn` (with `pgbouncer`: the upstream URL and `AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD`).',
+    '  A component with `result-backend` also gets `database` when no `resultBackend` is given (Celery\'s result backend',
+    '  then defaults to the database).',
+    '- `broker` is `[celery] broker_url` (with the embedded Redis: its password).',
+    '- Settings you give in `secretSettings` reach every Airflow container.',
+    '',
+  ];
+  for (const major of ['3', '2']) {
+    const components = Object.keys(SECRET_SCOPE[major]);
+    const kinds = SECRET_KINDS.filter(k => components.some(c => SECRET_SCOPE[major][c].includes(k)));
+    lines.push(`## Airflow ${major}`, '', `| component | ${kinds.map(k => `${k} (\`${settingOf(k)}\`)`).join(' | ')} |`);
+    lines.push(`| --- | ${kinds.map(() => ':---:').join(' | ')} |`);
+    for (const component of components) {
+      lines.push(`| ${component} | ${kinds.map(k => SECRET_SCOPE[major][component].includes(k) ? 'yes' : '-').join(' | ')} |`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}

@@ -29,6 +29,18 @@ async function database(pg: PostgresService, name: string): Promise<string> {
   return `postgresql://${name}:${name}-pw@127.0.0.1:${pg.port}/${name}`;
 }
 
+/** A PostgreSQL with one database for the tests of a describe block: started before them, stopped after. */
+function usePostgres(name: string): { pg: PostgresService; url: string } {
+  const db = {} as { pg: PostgresService; url: string };
+  beforeAll(async () => {
+    if (!canEmulatePods()) throw new Error('needs root with unshare/nsenter to lay out the pod filesystem');
+    db.pg = await startPostgres();
+    db.url = await database(db.pg, name);
+  }, 120_000);
+  afterAll(async () => { await db.pg?.stop(); });
+  return db;
+}
+
 function standInsWithDb(url: string, extra: StandIns = {}): StandIns {
   return { ...STAND_INS, AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: url, ...extra };
 }
@@ -107,33 +119,26 @@ async function startServer(pod: PodProcess, version: string, port: number, ready
 describeWith(['airflow', 'apt'], 'real Airflow 3 runs our containers (examples/celery-keda.ts)', () => {
   const c = realCases().find(x => x.name === 'examples/celery-keda.ts')!;
   const version = c.airflow.version.version;
-  let pg: PostgresService;
-  let url: string;
-  beforeAll(async () => {
-    if (!canEmulatePods()) throw new Error('needs root with unshare/nsenter to lay out the pod filesystem');
-    pg = await startPostgres();
-    url = await database(pg, 'airflow3');
-  }, 120_000);
-  afterAll(async () => { await pg?.stop(); });
+  const db = usePostgres('airflow3');
 
   it('the migrations Job\'s `airflow db migrate` migrates an empty database', async () => {
     const job = workload(c.manifests, 'migrate');
-    const pod = processWithDb(c, job, podSpecOf(job).containers[0].name, url);
+    const pod = processWithDb(c, job, podSpecOf(job).containers[0].name, db.url);
     expect(pod.args).toEqual(['airflow', 'db', 'migrate']);
     await runPod(pod, version);
-    expect((await pg.sql('SELECT count(*) FROM alembic_version', 'airflow3')).trim()).toBe('1');
+    expect((await db.pg.sql('SELECT count(*) FROM alembic_version', 'airflow3')).trim()).toBe('1');
   }, 900_000);
 
   it('every init container\'s `airflow db check-migrations` passes on the migrated database', async () => {
     const scheduler = workload(c.manifests, 'scheduler');
     const init = podSpecOf(scheduler).initContainers.find((x: any) => x.args?.includes('check-migrations'));
-    const pod = processWithDb(c, scheduler, init.name, url);
+    const pod = processWithDb(c, scheduler, init.name, db.url);
     expect(pod.args.slice(0, 4)).toEqual(['airflow', 'db', 'check-migrations', '--migration-wait-timeout=300']);
     await runPod(pod, version, 120_000);
   }, 300_000);
 
   it('the oracle fails: check-migrations on an empty database (wait cut to 1 s) exits non-zero', async () => {
-    const empty = await database(pg, 'emptyaf3');
+    const empty = await database(db.pg, 'emptyaf3');
     const scheduler = workload(c.manifests, 'scheduler');
     const init = podSpecOf(scheduler).initContainers.find((x: any) => x.args?.includes('check-migrations'));
     const pod = processWithDb(c, scheduler, init.name, empty);
@@ -144,7 +149,7 @@ describeWith(['airflow', 'apt'], 'real Airflow 3 runs our containers (examples/c
   it('the triggerer\'s `airflow jobs check` probe fails with no triggerer and passes with one running', async () => {
     const triggerer = workload(c.manifests, 'triggerer');
     const container = podSpecOf(triggerer).containers.find((x: any) => x.name === 'triggerer');
-    const pod = processWithDb(c, triggerer, 'triggerer', url);
+    const pod = processWithDb(c, triggerer, 'triggerer', db.url);
     const probe = probeArgv(container.livenessProbe.exec.command);
     expect(probe.join(' ')).toContain('airflow jobs check --job-type TriggererJob --local');
     const fs = new PodFilesystem(pod);
@@ -194,9 +199,9 @@ describeWith(['airflow', 'apt'], 'real Airflow 3 runs our containers (examples/c
     const probes = httpProbes(container);
     expect(probes.map(p => p.kind).sort()).toEqual(['livenessProbe', 'readinessProbe', 'startupProbe']);
     const { standIns, password } = passwordsStandIn();
-    const pod = processWithDb(c, apiServer(), 'api-server', url, standIns);
+    const pod = processWithDb(c, apiServer(), 'api-server', db.url, standIns);
     const port = probes[0].port;
-    const running = await startServer(pod, version, port, probes[0].path, initsOf(c, apiServer(), standInsWithDb(url, standIns)));
+    const running = await startServer(pod, version, port, probes[0].path, initsOf(c, apiServer(), standInsWithDb(db.url, standIns)));
     try {
       for (const p of probes) expect((await get(p.port, p.path)).status, `${p.kind} ${p.path}`).toBe(200);
       // the file SimpleAuthManager reads is the Secret's copy, unchanged: Airflow generated no password of its own
@@ -226,8 +231,8 @@ describeWith(['airflow', 'apt'], 'real Airflow 3 runs our containers (examples/c
     const container = apiContainer();
     const probes = httpProbes(container);
     const { standIns } = passwordsStandIn();
-    const pod = processWithDb(c, apiServer(), 'api-server', url, standIns);
-    const inits = initsOf(c, apiServer(), standInsWithDb(url, standIns)).filter(i => i.container.name !== 'copy-simple-auth-passwords');
+    const pod = processWithDb(c, apiServer(), 'api-server', db.url, standIns);
+    const inits = initsOf(c, apiServer(), standInsWithDb(db.url, standIns)).filter(i => i.container.name !== 'copy-simple-auth-passwords');
     // Airflow opens the file with open(file, "a+") (SimpleAuthManager.init): its folder under /tmp does not exist
     await expect(startServer(pod, version, probes[0].port, probes[0].path, inits)).rejects.toThrow(/No such file or directory: '\/tmp\/simple-auth\/passwords\.json'/);
   }, 600_000);
@@ -236,23 +241,16 @@ describeWith(['airflow', 'apt'], 'real Airflow 3 runs our containers (examples/c
 describeWith(['airflow', 'apt'], 'real Airflow 2.11 runs our containers', () => {
   const c = airflow2Kubernetes();
   const version = c.airflow.version.version;
-  let pg: PostgresService;
-  let url: string;
-  beforeAll(async () => {
-    if (!canEmulatePods()) throw new Error('needs root with unshare/nsenter to lay out the pod filesystem');
-    pg = await startPostgres();
-    url = await database(pg, 'airflow2');
-  }, 120_000);
-  afterAll(async () => { await pg?.stop(); });
+  const db = usePostgres('airflow2');
 
   it('the migrations Job\'s `airflow db migrate` migrates an empty database, and check-migrations passes', async () => {
     const job = workload(c.manifests, 'migrate');
-    const pod = processWithDb(c, job, podSpecOf(job).containers[0].name, url);
+    const pod = processWithDb(c, job, podSpecOf(job).containers[0].name, db.url);
     expect(pod.args).toEqual(['airflow', 'db', 'migrate']);
     await runPod(pod, version);
     const scheduler = workload(c.manifests, 'scheduler');
     const init = podSpecOf(scheduler).initContainers.find((x: any) => x.args?.includes('check-migrations'));
-    await runPod(processWithDb(c, scheduler, init.name, url), version, 120_000);
+    await runPod(processWithDb(c, scheduler, init.name, db.url), version, 120_000);
   }, 900_000);
 
   const ADMIN_PASSWORD = 'stand-in: the fab-admin Secret\'s p@ss "word"';
@@ -262,20 +260,20 @@ describeWith(['airflow', 'apt'], 'real Airflow 2.11 runs our containers', () => 
     const job = workload(c.manifests, 'create-admin');
     const container = podSpecOf(job).containers[0];
     expect(JSON.stringify(container.args)).not.toContain(ADMIN_PASSWORD);
-    return runPod(processWithDb(c, job, container.name, url, { AIRFLOW_ADMIN_PASSWORD: ADMIN_PASSWORD }), version);
+    return runPod(processWithDb(c, job, container.name, db.url, { AIRFLOW_ADMIN_PASSWORD: ADMIN_PASSWORD }), version);
   }
 
   it('Airflow 2: the create-admin Job makes the first admin, and a second run changes nothing', async () => {
-    expect((await pg.sql('SELECT count(*) FROM ab_user', 'airflow2')).trim()).toBe('0');
+    expect((await db.pg.sql('SELECT count(*) FROM ab_user', 'airflow2')).trim()).toBe('0');
     await createAdmin();
-    const before = await pg.sql("SELECT username, password FROM ab_user", 'airflow2');
+    const before = await db.pg.sql("SELECT username, password FROM ab_user", 'airflow2');
     expect(before.trim().split('\n')).toHaveLength(1);
     expect(before).toMatch(/^admin\|/m);
     // idempotent and never overwrites: `airflow users create` prints "already exist" and exits 0 (airflow 2.11
     // cli/commands/user_command.py users_create); the password hash is the same
     const again = await createAdmin();
     expect(again).toMatch(/already exist/);
-    expect(await pg.sql("SELECT username, password FROM ab_user", 'airflow2')).toBe(before);
+    expect(await db.pg.sql("SELECT username, password FROM ab_user", 'airflow2')).toBe(before);
   }, 900_000);
 
   /** Logs in through FAB's form (/login/ with its CSRF token): where the POST redirects. */
@@ -298,10 +296,10 @@ describeWith(['airflow', 'apt'], 'real Airflow 2.11 runs our containers', () => 
     const container = podSpecOf(web).containers[0];
     const probes = httpProbes(container);
     expect(probes.length).toBeGreaterThan(0);
-    const pod = processWithDb(c, web, container.name, url);
+    const pod = processWithDb(c, web, container.name, db.url);
     expect(pod.readOnlyRoot).toBe(true);
     expect(pod.args.join(' ')).toMatch(/--pid \/tmp\//);
-    const running = await startServer(pod, version, probes[0].port, probes[0].path, initsOf(c, web, standInsWithDb(url)));
+    const running = await startServer(pod, version, probes[0].port, probes[0].path, initsOf(c, web, standInsWithDb(db.url)));
     try {
       for (const p of probes) expect((await get(p.port, p.path)).status, `${p.kind} ${p.path}`).toBe(200);
       expect(await formLogin(probes[0].port, 'wrong')).toMatch(/\/login\//);
@@ -315,7 +313,7 @@ describeWith(['airflow', 'apt'], 'real Airflow 2.11 runs our containers', () => 
     const web = workload(c.manifests, 'webserver');
     const container = podSpecOf(web).containers[0];
     const probes = httpProbes(container);
-    const pod = processWithDb(c, web, container.name, url);
+    const pod = processWithDb(c, web, container.name, db.url);
     const args: string[] = [];
     for (let i = 0; i < pod.args.length; i++) {
       if (pod.args[i] === '--pid') i++;
@@ -329,7 +327,7 @@ describeWith(['airflow', 'apt'], 'real Airflow 2.11 runs our containers', () => 
     const scheduler = workload(c.manifests, 'scheduler');
     const container = podSpecOf(scheduler).containers.find((x: any) => x.name === 'scheduler');
     const probe = probeArgv(container.livenessProbe.exec.command);
-    const pod = processWithDb(c, scheduler, 'scheduler', url);
+    const pod = processWithDb(c, scheduler, 'scheduler', db.url);
     const fs = new PodFilesystem(pod);
     try {
       const r = await fs.run(probe, { ...imageEnv(version), ...pod.env }, { timeoutMs: 120_000 });
@@ -346,30 +344,23 @@ describeWith(['airflow', 'apt'], 'real Airflow 3 with AirflowAuth.fab(): the cre
   const c = airflow3Fab();
   const version = c.airflow.version.version;
   const password = 'stand-in: fab-admin p@ss "word"';
-  let pg: PostgresService;
-  let url: string;
-  beforeAll(async () => {
-    if (!canEmulatePods()) throw new Error('needs root with unshare/nsenter to lay out the pod filesystem');
-    pg = await startPostgres();
-    url = await database(pg, 'airflow3fab');
-  }, 120_000);
-  afterAll(async () => { await pg?.stop(); });
+  const db = usePostgres('airflow3fab');
 
   it('migrations create FAB\'s tables, the create-admin Job makes the admin once, and the API server logs it in', async () => {
     const job = workload(c.manifests, 'migrate');
-    await runPod(processWithDb(c, job, podSpecOf(job).containers[0].name, url), version);
+    await runPod(processWithDb(c, job, podSpecOf(job).containers[0].name, db.url), version);
     // with FabAuthManager configured, `airflow db migrate` also runs the FAB provider's migrations (its DB manager)
     const admin = workload(c.manifests, 'create-admin');
-    const create = () => runPod(processWithDb(c, admin, podSpecOf(admin).containers[0].name, url, { AIRFLOW_ADMIN_PASSWORD: password }), version);
+    const create = () => runPod(processWithDb(c, admin, podSpecOf(admin).containers[0].name, db.url, { AIRFLOW_ADMIN_PASSWORD: password }), version);
     await create();
-    const before = await pg.sql('SELECT username, password FROM ab_user', 'airflow3fab');
+    const before = await db.pg.sql('SELECT username, password FROM ab_user', 'airflow3fab');
     expect(before).toMatch(/^admin\|/m);
     expect(await create()).toMatch(/already exist/);
-    expect(await pg.sql('SELECT username, password FROM ab_user', 'airflow3fab')).toBe(before);
+    expect(await db.pg.sql('SELECT username, password FROM ab_user', 'airflow3fab')).toBe(before);
     const api = workload(c.manifests, 'api-server');
     const probes = httpProbes(podSpecOf(api).containers.find((x: any) => x.name === 'api-server'));
-    const pod = processWithDb(c, api, 'api-server', url);
-    const running = await startServer(pod, version, probes[0].port, probes[0].path, initsOf(c, api, standInsWithDb(url)));
+    const pod = processWithDb(c, api, 'api-server', db.url);
+    const running = await startServer(pod, version, probes[0].port, probes[0].path, initsOf(c, api, standInsWithDb(db.url)));
     try {
       for (const p of probes) expect((await get(p.port, p.path)).status, `${p.kind} ${p.path}`).toBe(200);
       // the FAB provider's token endpoint (providers/fab auth_manager/api_fastapi/routes/login.py, POST /auth/token)

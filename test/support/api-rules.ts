@@ -50,12 +50,15 @@ export const API_RULES = {
 /** The id of a rule. */
 export type ApiRuleId = keyof typeof API_RULES;
 
-type Seg = string | number;
+/** A path segment into a manifest. */
+export type Seg = string | number;
 
-function isObj(v: unknown): v is Record<string, any> {
+/** A plain object (not null, not an array). */
+export function isObj(v: unknown): v is Record<string, any> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
-function arr(v: unknown): any[] {
+/** `v` if it is an array, else an empty one. */
+export function arr(v: unknown): any[] {
   return Array.isArray(v) ? v : [];
 }
 function idOf(obj: any): string {
@@ -453,7 +456,8 @@ function parseCidr(v: unknown): { v6: boolean; bits: number; prefix: string } | 
   return undefined;
 }
 
-function get(root: any, segs: readonly Seg[]): any {
+/** The value at `segs` under `root`, or undefined. */
+export function get(root: any, segs: readonly Seg[]): any {
   let cur = root;
   for (const s of segs) {
     if (cur === null || typeof cur !== 'object') return undefined;

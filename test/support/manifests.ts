@@ -18,7 +18,7 @@ import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { expect } from 'vitest';
 import * as YAML from 'yaml';
-import { checkApiRules, describeViolations } from './api-rules';
+import { arr, checkApiRules, describeViolations, get, isObj, Seg } from './api-rules';
 
 export type KubeVersion = '1.28' | '1.33';
 
@@ -49,16 +49,6 @@ const CRD_DIR = path.join(FIXTURES, 'crds');
 // ---------------------------------------------------------------------------
 // generic helpers
 // ---------------------------------------------------------------------------
-
-type Seg = string | number;
-
-function isObj(v: unknown): v is Record<string, any> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function arr(v: unknown): any[] {
-  return Array.isArray(v) ? v : [];
-}
 
 /** `Deployment/web` */
 function idOf(obj: any): string {
@@ -175,14 +165,6 @@ function podRecords(objects: any[]): PodRecord[] {
   return out;
 }
 
-function get(root: any, segs: readonly Seg[]): any {
-  let cur = root;
-  for (const s of segs) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = cur[s as any];
-  }
-  return cur;
-}
 
 /** Every pod spec: Pods, workload templates, CronJob jobTemplate, PodTemplates and Pods embedded in ConfigMaps. */
 export function podSpecsOf(objects: any[]): Array<{ where: string; spec: any; metadata: any }> {

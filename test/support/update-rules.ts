@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'util';
+import { parseQuantity } from './api-rules';
 
 /**
  * A fast, rule-based mirror of the Kubernetes API server's UPDATE validation for the kinds the library emits, for
@@ -170,27 +171,7 @@ const PVC_RULE = 'pkg/apis/core/validation ValidatePersistentVolumeClaimUpdate';
 
 /** Parses a Kubernetes quantity (`10Gi`, `500M`, `1.5Ti`) into bytes, for comparing storage requests. */
 export function quantityBytes(q: string | number | undefined): number | undefined {
-  if (q === undefined) return undefined;
-  if (typeof q === 'number') return q;
-  const m = /^([0-9.]+)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m)?$/.exec(q.trim());
-  if (!m) return undefined;
-  const factor: Record<string, number> = {
-    '': 1,
-    'm': 1e-3,
-    'k': 1e3,
-    'M': 1e6,
-    'G': 1e9,
-    'T': 1e12,
-    'P': 1e15,
-    'E': 1e18,
-    'Ki': 2 ** 10,
-    'Mi': 2 ** 20,
-    'Gi': 2 ** 30,
-    'Ti': 2 ** 40,
-    'Pi': 2 ** 50,
-    'Ei': 2 ** 60,
-  };
-  return parseFloat(m[1]) * factor[m[2] ?? ''];
+  return parseQuantity(typeof q === 'string' ? q.trim() : q);
 }
 
 /**

@@ -34,6 +34,8 @@ export function checkDeploymentProps(props: unknown): void {
   expectInstance(p.executor, AirflowExecutor, 'executor', 'an AirflowExecutor (AirflowExecutor.kubernetes(), .celery(...), ...), not its name');
   expectStringMap(p.settings, 'settings');
   expectStringMap(p.unknownSettings, 'unknownSettings');
+  expectObject(p.connections, 'connections');
+  expectObject(p.variables, 'variables');
   expectBoolean(p.strict, 'strict');
   expectBoolean(p.loadExamples, 'loadExamples');
   for (const key of ['parallelism', 'maxActiveTasksPerDag', 'maxActiveRunsPerDag']) expectNumber(p[key], key);

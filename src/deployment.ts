@@ -34,6 +34,7 @@ import { AirflowMetrics } from './observability/airflow-metrics';
 import { AirflowStatsd } from './observability/airflow-statsd';
 import { AirflowPodRecipe } from './pod/airflow-pod-recipe';
 import { renderReport } from './report/deployment-report';
+import { AirflowConnection, AirflowVariable, bindConnectionsAndVariables } from './secrets/airflow-connections';
 import { GeneratedSecret, GeneratedSecretKey, GeneratedValue } from './secrets/generated-secret';
 import { SecretGeneratorJob } from './secrets/secret-generator-job';
 import { checkNamespaceName } from './utils/k8s-values';
@@ -227,6 +228,23 @@ export interface AirflowDeploymentProps {
    * @default - none.
    */
   readonly secretSettings?: { [sectionDotKey: string]: kplus.SecretValue };
+  /**
+   * Airflow connections by connection id, each from a key of a Kubernetes Secret (URI or JSON form), e.g.
+   * `{ warehouse: AirflowConnection.fromSecret(secret, 'uri') }`: `AIRFLOW_CONN_<ID>` from a `secretKeyRef`, only in the
+   * components that look connections up (task pods, Celery workers, the triggerer, the dag-processor and the Airflow 3
+   * API server, whose Execution API serves them to tasks; see docs/secret-scope.md). Ids are letters, digits and '_'.
+   *
+   * @default - none.
+   */
+  readonly connections?: { [connId: string]: AirflowConnection };
+  /**
+   * Airflow variables by key, as `AIRFLOW_VAR_<KEY>`: `AirflowVariable.fromSecret(secret, key)`, or
+   * `AirflowVariable.nonSecret(value)` for a value that may be written into the manifests. Given to the same
+   * components as `connections`.
+   *
+   * @default - none.
+   */
+  readonly variables?: { [key: string]: AirflowVariable };
   /**
    * Fail the synth on warnings (e.g. in CI); the `CDK8S_AIRFLOW_STRICT=true` environment variable does the same.
    *
@@ -464,6 +482,7 @@ export class AirflowDeployment extends Construct {
       dagSource: props.dagSource,
       logs: props.logs,
     });
+    bindConnectionsAndVariables(recipe, props.connections ?? {}, props.variables ?? {});
     if (props.pgbouncer) {
       this.pgbouncer = new PgBouncer(this, 'PgBouncer', { ...props.pgbouncer, recipe, connection: database.connection });
     }

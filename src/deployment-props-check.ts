@@ -36,6 +36,11 @@ export function checkDeploymentProps(props: unknown): void {
   expectStringMap(p.unknownSettings, 'unknownSettings');
   expectObject(p.connections, 'connections');
   expectObject(p.variables, 'variables');
+  expectArray(p.pools, 'pools', (pool, prop) => {
+    expectObject(pool, prop);
+    expectString((pool as any)?.name, `${prop}.name`);
+    expectNumber((pool as any)?.slots, `${prop}.slots`);
+  });
   expectBoolean(p.strict, 'strict');
   expectBoolean(p.loadExamples, 'loadExamples');
   for (const key of ['parallelism', 'maxActiveTasksPerDag', 'maxActiveRunsPerDag']) expectNumber(p[key], key);

@@ -33,6 +33,7 @@ import { NetworkPolicyOptions } from './network/network-policy-options';
 import { AirflowMetrics } from './observability/airflow-metrics';
 import { AirflowStatsd } from './observability/airflow-statsd';
 import { AirflowPodRecipe } from './pod/airflow-pod-recipe';
+import { AirflowPoolOptions, AirflowPools } from './pools/airflow-pools';
 import { renderReport } from './report/deployment-report';
 import { AirflowConnection, AirflowVariable, bindConnectionsAndVariables } from './secrets/airflow-connections';
 import { GeneratedSecret, GeneratedSecretKey, GeneratedValue } from './secrets/generated-secret';
@@ -246,6 +247,14 @@ export interface AirflowDeploymentProps {
    */
   readonly variables?: { [key: string]: AirflowVariable };
   /**
+   * Airflow pools (`{ name, slots, description?, includeDeferred? }`), created or updated by a Job
+   * (`airflow pools import`) once the migrations are done. The Job is named by a hash of its content, so it runs again
+   * when the list changes; a pool removed from the list is not deleted.
+   *
+   * @default - no Job: Airflow's `default_pool` only.
+   */
+  readonly pools?: AirflowPoolOptions[];
+  /**
    * Fail the synth on warnings (e.g. in CI); the `CDK8S_AIRFLOW_STRICT=true` environment variable does the same.
    *
    * @default false
@@ -402,6 +411,8 @@ export class AirflowDeployment extends Construct {
   public readonly celeryExecutor?: CeleryExecutorConfig;
   /** The migration Job. */
   public readonly migrations: AirflowMigrations;
+  /** The Job that creates the pools, with `pools`. */
+  public readonly pools?: AirflowPools;
   /** The embedded database, when the database is embedded. */
   public readonly embeddedDatabase?: EmbeddedPostgres;
   /** PgBouncer in front of the database, with `pgbouncer`. */
@@ -506,6 +517,7 @@ export class AirflowDeployment extends Construct {
     }
     this.configurePodLaunching(props.podLaunching ?? {});
     this.migrations = new AirflowMigrations(this, 'Migrations', { recipe, directConnection: this.pgbouncer?.directConnection, gitOps: props.gitOps });
+    if (props.pools !== undefined) this.pools = new AirflowPools(this, 'Pools', { recipe, pools: props.pools, gitOps: props.gitOps });
 
     // with the KubernetesExecutor the scheduler launches task pods and the UI reads their logs from the API.
     const apiAccess = kubernetes !== undefined;

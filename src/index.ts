@@ -21,6 +21,7 @@ export * from './database/metadata-database';
 export * from './database/embedded-postgres';
 export * from './database/migrations';
 export * from './database/pgbouncer';
+export * from './pools/airflow-pools';
 export * from './components/airflow-component';
 export * from './components/airflow-pod-extras';
 export * from './components/web-ui';

@@ -63,6 +63,8 @@ export const SECRET_KIND_OF_SETTING: { readonly [sectionDotKey: string]: SecretK
  *   (providers celery `executors/default_celery.py`).
  * - auth-client-secret (Airflow 3, `AirflowAuth.keycloak`): the auth manager runs in the API server only.
  * - create-admin (the FAB first-admin Job, `airflow users create`): the database, where FAB keeps its users.
+ * - pools (the pools Job, `airflow pools import`): the database, where the local API client writes the pools
+ *   (`api/client/local_client.py` `create_pool`); pools are not encrypted, so no Fernet key.
  * - broker / result-backend: the CeleryExecutor in the scheduler sends tasks and fetches their states, the workers
  *   consume them, Flower watches both.
  * - connections / variables (`connections`, `variables` of `AirflowDeployment`: `AIRFLOW_CONN_<ID>`, `AIRFLOW_VAR_<KEY>`)
@@ -94,6 +96,7 @@ export const SECRET_SCOPE: { readonly [major: string]: { readonly [component: st
     'db-cleanup': ['database'],
     'pod-cleanup': [],
     'create-admin': ['database'],
+    'pools': ['database'],
   },
   2: {
     'scheduler': ['fernet-key', 'database', 'broker', 'result-backend', 'connections', 'variables'],
@@ -107,6 +110,7 @@ export const SECRET_SCOPE: { readonly [major: string]: { readonly [component: st
     'db-cleanup': ['database'],
     'pod-cleanup': [],
     'create-admin': ['database'],
+    'pools': ['database'],
   },
 };
 
@@ -143,7 +147,7 @@ export function secretScopeMarkdown(): string {
     'sources in Airflow it is read from; a test asserts it on the synthesized objects.',
     '',
     '- `worker` is a Celery worker, `task` a KubernetesExecutor task pod (the pod template), `migrate` the migrations Job,',
-    '  `db-cleanup` and `pod-cleanup` the maintenance CronJobs.',
+    '  `db-cleanup` and `pod-cleanup` the maintenance CronJobs, `create-admin` the FAB first-admin Job, `pools` the pools Job.',
     '- `database` is `[database] sql_alchemy_conn` (with `pgbouncer`: the upstream URL and `AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD`).',
     '  A component with `result-backend` also gets `database` when no `resultBackend` is given (Celery\'s result backend',
     '  then defaults to the database).',

@@ -44,12 +44,13 @@ function kindsOf(container: any): SecretKind[] {
   return [...kinds].sort();
 }
 
-/** A connection from a Secret, a secret variable and a plain one (issue #15): each must reach exactly its scope. */
+/** A connection from a Secret, a secret variable, a plain one and the pools Job (issue #15): each must reach exactly its scope. */
 const connectionsAndVariables = (): AirflowDeploymentProps => {
   const secret = kplus.Secret.fromSecretName(testChart(), 'Conn', 'warehouse');
   return {
     connections: { warehouse: AirflowConnection.fromSecret(secret, 'uri') },
     variables: { api_token: AirflowVariable.fromSecret(secret, 'token'), environment: AirflowVariable.nonSecret('prod') },
+    pools: [{ name: 'warehouse', slots: 4 }],
   };
 };
 

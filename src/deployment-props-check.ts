@@ -4,6 +4,7 @@ import { AirflowExecutor } from './executors/airflow-executor';
 import { WorkerAutoscaling } from './executors/worker-autoscaling';
 import { AirflowLogs } from './logging/airflow-logs';
 import { AirflowMetrics } from './observability/airflow-metrics';
+import { SecretsBackend } from './secrets/secrets-backend';
 import {
   expectArray, expectBoolean, expectDuration, expectEnum, expectInstance, expectNumber, expectObject, expectPresent, expectSecretValue,
   expectString, expectStringMap,
@@ -36,6 +37,7 @@ export function checkDeploymentProps(props: unknown): void {
   expectStringMap(p.unknownSettings, 'unknownSettings');
   expectObject(p.connections, 'connections');
   expectObject(p.variables, 'variables');
+  expectInstance(p.secretsBackend, SecretsBackend, 'secretsBackend', 'a SecretsBackend (SecretsBackend.awsSecretsManager(), .hashicorpVault(...), ...)');
   expectArray(p.pools, 'pools', (pool, prop) => {
     expectObject(pool, prop);
     expectString((pool as any)?.name, `${prop}.name`);

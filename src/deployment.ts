@@ -38,6 +38,7 @@ import { renderReport } from './report/deployment-report';
 import { AirflowConnection, AirflowVariable, bindConnectionsAndVariables } from './secrets/airflow-connections';
 import { GeneratedSecret, GeneratedSecretKey, GeneratedValue } from './secrets/generated-secret';
 import { SecretGeneratorJob } from './secrets/secret-generator-job';
+import { SecretsBackend } from './secrets/secrets-backend';
 import { checkNamespaceName } from './utils/k8s-values';
 import { AirflowVersion } from './version';
 import { AirflowWarnings } from './warnings';
@@ -246,6 +247,14 @@ export interface AirflowDeploymentProps {
    * @default - none.
    */
   readonly variables?: { [key: string]: AirflowVariable };
+  /**
+   * Airflow's secrets backend (`[secrets] backend`): `SecretsBackend.awsSecretsManager()`, `.gcpSecretManager()`,
+   * `.hashicorpVault({ url, token })` or `.custom(backendClass, kwargs)`. Its kwargs never land in the manifests: the
+   * secret ones come from Secrets. Every Airflow container gets it (it also serves `*_secret` settings).
+   *
+   * @default - none: connections and variables come from the environment and the metadata database.
+   */
+  readonly secretsBackend?: SecretsBackend;
   /**
    * Airflow pools (`{ name, slots, description?, includeDeferred? }`), created or updated by a Job
    * (`airflow pools import`) once the migrations are done. The Job is named by a hash of its content, so it runs again
@@ -494,6 +503,7 @@ export class AirflowDeployment extends Construct {
       logs: props.logs,
     });
     bindConnectionsAndVariables(recipe, props.connections ?? {}, props.variables ?? {});
+    props.secretsBackend?._bind(config, recipe);
     if (props.pgbouncer) {
       this.pgbouncer = new PgBouncer(this, 'PgBouncer', { ...props.pgbouncer, recipe, connection: database.connection });
     }

@@ -17,6 +17,7 @@ export * from './pod/airflow-volumes';
 export * from './secrets/generated-secret';
 export * from './secrets/secret-generator-job';
 export { AirflowConnection, AirflowVariable } from './secrets/airflow-connections';
+export * from './secrets/secrets-backend';
 export * from './database/metadata-database';
 export * from './database/embedded-postgres';
 export * from './database/migrations';

@@ -154,7 +154,8 @@ export function secretScopeMarkdown(): string {
     '- `broker` is `[celery] broker_url` (with the embedded Redis: its password).',
     '- `connections` and `variables` are the `AIRFLOW_CONN_<ID>` / `AIRFLOW_VAR_<KEY>` variables of the `connections` and',
     '  `variables` props (variables given with `AirflowVariable.nonSecret` are literal values, in the same components).',
-    '- Settings you give in `secretSettings` reach every Airflow container.',
+    '- Settings you give in `secretSettings` reach every Airflow container, and so does the `secretsBackend` (its secret',
+    '  kwargs included): a backend also serves `*_secret` settings, which any component may read.',
     '',
   ];
   for (const major of ['3', '2']) {

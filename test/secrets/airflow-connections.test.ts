@@ -77,13 +77,14 @@ describeWith(['airflow'], 'Airflow finds the connections and variables by the id
       "print(w.conn_type, w.host, w.password, a.conn_type, a.login, b.get_variable('api_token'), b.get_variable('environment'))",
     ].join('\n');
     return spawnSync(join(bin, 'python'), ['-c', script], {
-      encoding: 'utf-8', timeout: 120_000,
+      encoding: 'utf-8',
+      timeout: 120_000,
       env: { PATH: `${bin}:/usr/bin:/bin`, HOME: '/tmp', AIRFLOW_HOME: '/tmp/airflow-conn-test', ...environment },
     });
   };
   const rendered = (): Record<string, string> => {
     const { manifests } = synthDeployment(props());
-    const values: Record<string, string> = { uri: 'postgres://bob:pw%40x@db.example:5432/wh', 'aws-json': '{"conn_type": "aws", "login": "AKIA"}', token: 't0k' };
+    const values: Record<string, string> = { 'uri': 'postgres://bob:pw%40x@db.example:5432/wh', 'aws-json': '{"conn_type": "aws", "login": "AKIA"}', 'token': 't0k' };
     const api = container(podSpec(one(manifests, 'Deployment', 'api-server')), 'api-server');
     return Object.fromEntries((api.env as any[]).filter(e => /^AIRFLOW_(CONN|VAR)_/.test(e.name))
       .map(e => [e.name, e.value ?? values[e.valueFrom.secretKeyRef.key]]));

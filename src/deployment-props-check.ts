@@ -46,7 +46,7 @@ export function checkDeploymentProps(props: unknown): void {
   expectBoolean(p.strict, 'strict');
   expectBoolean(p.loadExamples, 'loadExamples');
   for (const key of ['parallelism', 'maxActiveTasksPerDag', 'maxActiveRunsPerDag']) expectNumber(p[key], key);
-  for (const component of ['scheduler', 'apiServer', 'webserver', 'triggerer', 'dagProcessor']) {
+  for (const component of ['scheduler', 'apiServer', 'executionApiServer', 'webserver', 'triggerer', 'dagProcessor']) {
     const c = p[component];
     expectObject(c, component);
     if (c === undefined) continue;

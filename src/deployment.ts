@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { AirflowAuth } from './auth/airflow-auth';
 import { AirflowAuthBinding } from './auth/auth-binding';
 import { addImagePullSecretsEverywhere } from './components/airflow-pod-extras';
-import { AirflowApiServer, AirflowApiServerOptions } from './components/api-server';
+import { AirflowApiServer, AirflowApiServerOptions, ApiServerApps, SPLIT_API_SERVER_SINCE } from './components/api-server';
 import { AirflowDagProcessor, AirflowDagProcessorOptions } from './components/dag-processor';
 import { AirflowScheduler, AirflowSchedulerOptions } from './components/scheduler';
 import { AirflowTriggerer, AirflowTriggererOptions } from './components/triggerer';
@@ -306,6 +306,15 @@ export interface AirflowDeploymentProps {
    */
   readonly apiServer?: AirflowApiServerOptions;
   /**
+   * Runs the Execution API (what task pods, Celery workers and edge workers call) in a Deployment and Service of its
+   * own (`<release>-execution-api-server`, `airflow api-server --apps execution`), scaled separately; the API server then
+   * runs `--apps core` (UI and REST API) and `[core] execution_api_server_url` points at the new Service. Both validate
+   * task and UI tokens with the JWT secret. Airflow 3.1 or later.
+   *
+   * @default - one API server serves the UI, the REST API and the Execution API.
+   */
+  readonly executionApiServer?: AirflowApiServerOptions;
+  /**
    * The Airflow 2 webserver (an error on Airflow 3).
    *
    * @default - one replica.
@@ -410,6 +419,8 @@ export class AirflowDeployment extends Construct {
   public readonly scheduler: AirflowScheduler;
   /** The UI: the API server on Airflow 3, the webserver on Airflow 2. */
   public readonly webUi: AirflowWebComponent;
+  /** The Execution API server, with `executionApiServer`. */
+  public readonly executionApiServer?: AirflowApiServer;
   /** The triggerer, unless disabled. */
   public readonly triggerer?: AirflowTriggerer;
   /** The standalone dag-processor, when there is one. */
@@ -502,6 +513,7 @@ export class AirflowDeployment extends Construct {
       dagSource: props.dagSource,
       logs: props.logs,
     });
+    if (props.executionApiServer !== undefined) recipe._splitExecutionApi();
     bindConnectionsAndVariables(recipe, props.connections ?? {}, props.variables ?? {});
     props.secretsBackend?._bind(config, recipe);
     if (props.pgbouncer) {
@@ -532,8 +544,21 @@ export class AirflowDeployment extends Construct {
     // with the KubernetesExecutor the scheduler launches task pods and the UI reads their logs from the API.
     const apiAccess = kubernetes !== undefined;
     if (version.isAirflow3) {
-      const apiServer = new AirflowApiServer(this, 'ApiServer', { recipe, automountServiceAccountToken: apiAccess, ingress: props.ingress, ...props.apiServer });
-      config.setDefault('core', 'execution_api_server_url', `http://${apiServer.service.name}:${WEB_PORT}${apiServer.pathPrefix}/execution/`);
+      const split = props.executionApiServer !== undefined;
+      const apiServer = new AirflowApiServer(this, 'ApiServer', {
+        ...props.apiServer,
+        recipe,
+        automountServiceAccountToken: props.apiServer?.automountServiceAccountToken ?? apiAccess,
+        ingress: props.ingress,
+        apps: split ? ApiServerApps.CORE : ApiServerApps.ALL,
+      });
+      // after the API server, whose ingress may set the base URL both serve under.
+      const execution = split
+        ? this.executionApiServer = new AirflowApiServer(this, 'ExecutionApiServer', {
+          recipe, automountServiceAccountToken: false, ...props.executionApiServer, apps: ApiServerApps.EXECUTION,
+        })
+        : apiServer;
+      config.setDefault('core', 'execution_api_server_url', `http://${execution.service.name}:${WEB_PORT}${execution.pathPrefix}/execution/`);
       this.webUi = apiServer;
     } else {
       this.webUi = new AirflowWebserver(this, 'Webserver', { recipe, automountServiceAccountToken: apiAccess, ingress: props.ingress, ...props.webserver });
@@ -656,13 +681,18 @@ function renderOnce(deployment: AirflowDeployment): string[] {
 }
 
 function checkMajorSpecificProps(version: AirflowVersion, props: AirflowDeploymentProps): void {
-  const airflow3Only: Array<[string, unknown]> = [['apiServer', props.apiServer], ['secrets.apiSecretKey', props.secrets?.apiSecretKey], ['secrets.jwtSecret', props.secrets?.jwtSecret]];
+  const airflow3Only: Array<[string, unknown]> = [['apiServer', props.apiServer], ['secrets.apiSecretKey', props.secrets?.apiSecretKey], ['secrets.jwtSecret', props.secrets?.jwtSecret],
+    ['executionApiServer', props.executionApiServer]];
   const airflow2Only: Array<[string, unknown]> = [['webserver', props.webserver], ['secrets.webserverSecretKey', props.secrets?.webserverSecretKey]];
   for (const [prop, value] of version.isAirflow3 ? airflow2Only : airflow3Only) {
     if (value !== undefined) {
       const other = version.isAirflow3 ? 'Airflow 2' : 'Airflow 3';
       throw new Error(`'${prop}' is for ${other} only, but 'airflowVersion' is ${version.version}: remove it or change 'airflowVersion'`);
     }
+  }
+  if (props.executionApiServer !== undefined && version.isAirflow3 && !version.atLeast(...SPLIT_API_SERVER_SINCE)) {
+    throw new Error(`'executionApiServer' needs Airflow ${SPLIT_API_SERVER_SINCE.join('.')} or later, but 'airflowVersion' is ${version.version}, `
+      + "whose 'airflow api-server' ignores --apps and always serves every app: upgrade Airflow or remove executionApiServer");
   }
 }
 

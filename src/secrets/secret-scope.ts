@@ -63,6 +63,12 @@ export const SECRET_KIND_OF_SETTING: { readonly [sectionDotKey: string]: SecretK
  *   (providers celery `executors/default_celery.py`).
  * - auth-client-secret (Airflow 3, `AirflowAuth.keycloak`): the auth manager runs in the API server only.
  * - create-admin (the FAB first-admin Job, `airflow users create`): the database, where FAB keeps its users.
+ * - execution-api-server (`executionApiServer`, `airflow api-server --apps execution`): the Execution API alone. It
+ *   validates and reissues task tokens (`api_fastapi/execution_api/app.py` JWT bearer and `JWTReissueMiddleware`:
+ *   jwt-secret), reads and writes the database and serves connections and variables (fernet-key, database,
+ *   connections, variables). It serves no logs and runs no auth manager (`api_fastapi/app.py` `create_app` mounts the
+ *   auth manager for `core` only): no api-secret-key, no auth-client-secret. The API server then runs `--apps core`:
+ *   it still signs and validates UI tokens (jwt-secret) but serves no task, so it loses connections and variables.
  * - pools (the pools Job, `airflow pools import`): the database, where the local API client writes the pools
  *   (`api/client/local_client.py` `create_pool`); pools are not encrypted, so no Fernet key.
  * - broker / result-backend: the CeleryExecutor in the scheduler sends tasks and fetches their states, the workers
@@ -87,6 +93,7 @@ export const SECRET_SCOPE: { readonly [major: string]: { readonly [component: st
   3: {
     'scheduler': ['fernet-key', 'database', 'jwt-secret', 'broker', 'result-backend'],
     'api-server': ['fernet-key', 'database', 'api-secret-key', 'jwt-secret', 'auth-client-secret', 'connections', 'variables'],
+    'execution-api-server': ['fernet-key', 'database', 'jwt-secret', 'connections', 'variables'],
     'triggerer': ['fernet-key', 'database', 'api-secret-key', 'connections', 'variables'],
     'dag-processor': ['fernet-key', 'database', 'connections', 'variables'],
     'worker': ['api-secret-key', 'broker', 'result-backend', 'connections', 'variables'],
@@ -119,12 +126,19 @@ export const SECRET_SCOPE: { readonly [major: string]: { readonly [component: st
  * pod recipe) gets every secret, as before the table existed.
  *
  * @param resultBackendGiven whether `[celery] result_backend` is set; otherwise it defaults to the database.
+ * @param executionApiSplit whether the Execution API runs in its own server (`executionApiServer`).
  * @internal
  */
-export function secretKindsOf(version: AirflowVersion, component: string, resultBackendGiven: boolean): ReadonlySet<SecretKind> {
+export function secretKindsOf(version: AirflowVersion, component: string, resultBackendGiven: boolean,
+  executionApiSplit = false): ReadonlySet<SecretKind> {
   const kinds = SECRET_SCOPE[String(version.major)][component];
   if (kinds === undefined) return new Set(SECRET_KINDS);
   const set = new Set(kinds);
+  // `--apps core`: the Execution API (which serves connections and variables to tasks) runs elsewhere.
+  if (executionApiSplit && component === 'api-server') {
+    set.delete('connections');
+    set.delete('variables');
+  }
   if (set.has('result-backend') && !resultBackendGiven) set.add('database');
   return set;
 }
@@ -154,6 +168,8 @@ export function secretScopeMarkdown(): string {
     '- `broker` is `[celery] broker_url` (with the embedded Redis: its password).',
     '- `connections` and `variables` are the `AIRFLOW_CONN_<ID>` / `AIRFLOW_VAR_<KEY>` variables of the `connections` and',
     '  `variables` props (variables given with `AirflowVariable.nonSecret` are literal values, in the same components).',
+    '- `execution-api-server` is the Execution API server of `executionApiServer` (Airflow 3.1+); with it, the `api-server`',
+    '  runs `--apps core` and gets no `connections` or `variables` (it no longer serves tasks).',
     '- Settings you give in `secretSettings` reach every Airflow container, and so does the `secretsBackend` (its secret',
     '  kwargs included): a backend also serves `*_secret` settings, which any component may read.',
     '',

@@ -57,6 +57,7 @@ const connectionsAndVariables = (): AirflowDeploymentProps => {
 const DEPLOYMENTS: Array<[string, () => AirflowDeploymentProps]> = [
   ['Airflow 3, KubernetesExecutor, maintenance', () => ({ maintenance: { databaseCleanup: {}, podCleanup: {} }, ...connectionsAndVariables() })],
   ['Airflow 3, Celery + Kubernetes, Flower, PgBouncer', () => ({ executor: AirflowExecutor.celeryAndKubernetes({ flower: {} }), pgbouncer: {}, ...connectionsAndVariables() })],
+  ['Airflow 3, split API server (execution-api-server)', () => ({ executionApiServer: {}, ...connectionsAndVariables() })],
   ['Airflow 2, Celery + Kubernetes, Flower', () => ({ airflowVersion: AirflowVersion.V2_11_0, executor: AirflowExecutor.celeryKubernetes({ flower: {} }), ...connectionsAndVariables() })],
   ['Airflow 2, KubernetesExecutor, maintenance', () => ({ airflowVersion: AirflowVersion.V2_11_0, maintenance: { databaseCleanup: {}, podCleanup: {} }, ...connectionsAndVariables() })],
 ];
@@ -75,7 +76,9 @@ describe('secret scope: one table decides which component receives which secret 
     for (const pod of all) {
       const table = SECRET_SCOPE[major][pod.component];
       if (table === undefined) continue; // not an Airflow pod (postgresql, redis, statsd, pgbouncer, secret generator)
-      const expected = [...table, ...(table.includes('result-backend') && !withResultBackend ? ['database' as SecretKind] : [])].filter(k => present.has(k));
+      const expected = [...table, ...(table.includes('result-backend') && !withResultBackend ? ['database' as SecretKind] : [])].filter(k => present.has(k))
+        // `--apps core` serves no task: connections and variables go to the Execution API server instead.
+        .filter(k => !(p.executionApiServer && pod.component === 'api-server' && (k === 'connections' || k === 'variables')));
       for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers].filter((x: any) => x.image.startsWith('apache/airflow'))) {
         if (c.name === 'log-groomer') continue;
         expect(kindsOf(c), `${pod.where} container ${c.name}`).toEqual([...new Set(expected)].sort());

@@ -4,6 +4,7 @@ import { AirflowExecutor } from './executors/airflow-executor';
 import { WorkerAutoscaling } from './executors/worker-autoscaling';
 import { AirflowLogs } from './logging/airflow-logs';
 import { AirflowMetrics } from './observability/airflow-metrics';
+import { SecretsBackend } from './secrets/secrets-backend';
 import {
   expectArray, expectBoolean, expectDuration, expectEnum, expectInstance, expectNumber, expectObject, expectPresent, expectSecretValue,
   expectString, expectStringMap,
@@ -34,10 +35,18 @@ export function checkDeploymentProps(props: unknown): void {
   expectInstance(p.executor, AirflowExecutor, 'executor', 'an AirflowExecutor (AirflowExecutor.kubernetes(), .celery(...), ...), not its name');
   expectStringMap(p.settings, 'settings');
   expectStringMap(p.unknownSettings, 'unknownSettings');
+  expectObject(p.connections, 'connections');
+  expectObject(p.variables, 'variables');
+  expectInstance(p.secretsBackend, SecretsBackend, 'secretsBackend', 'a SecretsBackend (SecretsBackend.awsSecretsManager(), .hashicorpVault(...), ...)');
+  expectArray(p.pools, 'pools', (pool, prop) => {
+    expectObject(pool, prop);
+    expectString((pool as any)?.name, `${prop}.name`);
+    expectNumber((pool as any)?.slots, `${prop}.slots`);
+  });
   expectBoolean(p.strict, 'strict');
   expectBoolean(p.loadExamples, 'loadExamples');
   for (const key of ['parallelism', 'maxActiveTasksPerDag', 'maxActiveRunsPerDag']) expectNumber(p[key], key);
-  for (const component of ['scheduler', 'apiServer', 'webserver', 'triggerer', 'dagProcessor']) {
+  for (const component of ['scheduler', 'apiServer', 'executionApiServer', 'webserver', 'triggerer', 'dagProcessor']) {
     const c = p[component];
     expectObject(c, component);
     if (c === undefined) continue;

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { AirflowAuth } from './auth/airflow-auth';
 import { AirflowAuthBinding } from './auth/auth-binding';
 import { addImagePullSecretsEverywhere } from './components/airflow-pod-extras';
-import { AirflowApiServer, AirflowApiServerOptions } from './components/api-server';
+import { AirflowApiServer, AirflowApiServerOptions, ApiServerApps, SPLIT_API_SERVER_SINCE } from './components/api-server';
 import { AirflowDagProcessor, AirflowDagProcessorOptions } from './components/dag-processor';
 import { AirflowScheduler, AirflowSchedulerOptions } from './components/scheduler';
 import { AirflowTriggerer, AirflowTriggererOptions } from './components/triggerer';
@@ -33,9 +33,12 @@ import { NetworkPolicyOptions } from './network/network-policy-options';
 import { AirflowMetrics } from './observability/airflow-metrics';
 import { AirflowStatsd } from './observability/airflow-statsd';
 import { AirflowPodRecipe } from './pod/airflow-pod-recipe';
+import { AirflowPoolOptions, AirflowPools } from './pools/airflow-pools';
 import { renderReport } from './report/deployment-report';
+import { AirflowConnection, AirflowVariable, bindConnectionsAndVariables } from './secrets/airflow-connections';
 import { GeneratedSecret, GeneratedSecretKey, GeneratedValue } from './secrets/generated-secret';
 import { SecretGeneratorJob } from './secrets/secret-generator-job';
+import { SecretsBackend } from './secrets/secrets-backend';
 import { checkNamespaceName } from './utils/k8s-values';
 import { AirflowVersion } from './version';
 import { AirflowWarnings } from './warnings';
@@ -228,6 +231,39 @@ export interface AirflowDeploymentProps {
    */
   readonly secretSettings?: { [sectionDotKey: string]: kplus.SecretValue };
   /**
+   * Airflow connections by connection id, each from a key of a Kubernetes Secret (URI or JSON form), e.g.
+   * `{ warehouse: AirflowConnection.fromSecret(secret, 'uri') }`: `AIRFLOW_CONN_<ID>` from a `secretKeyRef`, only in the
+   * components that look connections up (task pods, Celery workers, the triggerer, the dag-processor and the Airflow 3
+   * API server, whose Execution API serves them to tasks; see docs/secret-scope.md). Ids are letters, digits and '_'.
+   *
+   * @default - none.
+   */
+  readonly connections?: { [connId: string]: AirflowConnection };
+  /**
+   * Airflow variables by key, as `AIRFLOW_VAR_<KEY>`: `AirflowVariable.fromSecret(secret, key)`, or
+   * `AirflowVariable.nonSecret(value)` for a value that may be written into the manifests. Given to the same
+   * components as `connections`.
+   *
+   * @default - none.
+   */
+  readonly variables?: { [key: string]: AirflowVariable };
+  /**
+   * Airflow's secrets backend (`[secrets] backend`): `SecretsBackend.awsSecretsManager()`, `.gcpSecretManager()`,
+   * `.hashicorpVault({ url, token })` or `.custom(backendClass, kwargs)`. Its kwargs never land in the manifests: the
+   * secret ones come from Secrets. Every Airflow container gets it (it also serves `*_secret` settings).
+   *
+   * @default - none: connections and variables come from the environment and the metadata database.
+   */
+  readonly secretsBackend?: SecretsBackend;
+  /**
+   * Airflow pools (`{ name, slots, description?, includeDeferred? }`), created or updated by a Job
+   * (`airflow pools import`) once the migrations are done. The Job is named by a hash of its content, so it runs again
+   * when the list changes; a pool removed from the list is not deleted.
+   *
+   * @default - no Job: Airflow's `default_pool` only.
+   */
+  readonly pools?: AirflowPoolOptions[];
+  /**
    * Fail the synth on warnings (e.g. in CI); the `CDK8S_AIRFLOW_STRICT=true` environment variable does the same.
    *
    * @default false
@@ -269,6 +305,15 @@ export interface AirflowDeploymentProps {
    * @default - one replica.
    */
   readonly apiServer?: AirflowApiServerOptions;
+  /**
+   * Runs the Execution API (what task pods, Celery workers and edge workers call) in a Deployment and Service of its
+   * own (`<release>-execution-api-server`, `airflow api-server --apps execution`), scaled separately; the API server then
+   * runs `--apps core` (UI and REST API) and `[core] execution_api_server_url` points at the new Service. Both validate
+   * task and UI tokens with the JWT secret. Airflow 3.1 or later.
+   *
+   * @default - one API server serves the UI, the REST API and the Execution API.
+   */
+  readonly executionApiServer?: AirflowApiServerOptions;
   /**
    * The Airflow 2 webserver (an error on Airflow 3).
    *
@@ -374,6 +419,8 @@ export class AirflowDeployment extends Construct {
   public readonly scheduler: AirflowScheduler;
   /** The UI: the API server on Airflow 3, the webserver on Airflow 2. */
   public readonly webUi: AirflowWebComponent;
+  /** The Execution API server, with `executionApiServer`. */
+  public readonly executionApiServer?: AirflowApiServer;
   /** The triggerer, unless disabled. */
   public readonly triggerer?: AirflowTriggerer;
   /** The standalone dag-processor, when there is one. */
@@ -384,6 +431,8 @@ export class AirflowDeployment extends Construct {
   public readonly celeryExecutor?: CeleryExecutorConfig;
   /** The migration Job. */
   public readonly migrations: AirflowMigrations;
+  /** The Job that creates the pools, with `pools`. */
+  public readonly pools?: AirflowPools;
   /** The embedded database, when the database is embedded. */
   public readonly embeddedDatabase?: EmbeddedPostgres;
   /** PgBouncer in front of the database, with `pgbouncer`. */
@@ -464,6 +513,9 @@ export class AirflowDeployment extends Construct {
       dagSource: props.dagSource,
       logs: props.logs,
     });
+    if (props.executionApiServer !== undefined) recipe._splitExecutionApi();
+    bindConnectionsAndVariables(recipe, props.connections ?? {}, props.variables ?? {});
+    props.secretsBackend?._bind(config, recipe);
     if (props.pgbouncer) {
       this.pgbouncer = new PgBouncer(this, 'PgBouncer', { ...props.pgbouncer, recipe, connection: database.connection });
     }
@@ -487,12 +539,26 @@ export class AirflowDeployment extends Construct {
     }
     this.configurePodLaunching(props.podLaunching ?? {});
     this.migrations = new AirflowMigrations(this, 'Migrations', { recipe, directConnection: this.pgbouncer?.directConnection, gitOps: props.gitOps });
+    if (props.pools !== undefined) this.pools = new AirflowPools(this, 'Pools', { recipe, pools: props.pools, gitOps: props.gitOps });
 
     // with the KubernetesExecutor the scheduler launches task pods and the UI reads their logs from the API.
     const apiAccess = kubernetes !== undefined;
     if (version.isAirflow3) {
-      const apiServer = new AirflowApiServer(this, 'ApiServer', { recipe, automountServiceAccountToken: apiAccess, ingress: props.ingress, ...props.apiServer });
-      config.setDefault('core', 'execution_api_server_url', `http://${apiServer.service.name}:${WEB_PORT}${apiServer.pathPrefix}/execution/`);
+      const split = props.executionApiServer !== undefined;
+      const apiServer = new AirflowApiServer(this, 'ApiServer', {
+        ...props.apiServer,
+        recipe,
+        automountServiceAccountToken: props.apiServer?.automountServiceAccountToken ?? apiAccess,
+        ingress: props.ingress,
+        apps: split ? ApiServerApps.CORE : ApiServerApps.ALL,
+      });
+      // after the API server, whose ingress may set the base URL both serve under.
+      const execution = split
+        ? this.executionApiServer = new AirflowApiServer(this, 'ExecutionApiServer', {
+          recipe, automountServiceAccountToken: false, ...props.executionApiServer, apps: ApiServerApps.EXECUTION,
+        })
+        : apiServer;
+      config.setDefault('core', 'execution_api_server_url', `http://${execution.service.name}:${WEB_PORT}${execution.pathPrefix}/execution/`);
       this.webUi = apiServer;
     } else {
       this.webUi = new AirflowWebserver(this, 'Webserver', { recipe, automountServiceAccountToken: apiAccess, ingress: props.ingress, ...props.webserver });
@@ -615,13 +681,18 @@ function renderOnce(deployment: AirflowDeployment): string[] {
 }
 
 function checkMajorSpecificProps(version: AirflowVersion, props: AirflowDeploymentProps): void {
-  const airflow3Only: Array<[string, unknown]> = [['apiServer', props.apiServer], ['secrets.apiSecretKey', props.secrets?.apiSecretKey], ['secrets.jwtSecret', props.secrets?.jwtSecret]];
+  const airflow3Only: Array<[string, unknown]> = [['apiServer', props.apiServer], ['secrets.apiSecretKey', props.secrets?.apiSecretKey], ['secrets.jwtSecret', props.secrets?.jwtSecret],
+    ['executionApiServer', props.executionApiServer]];
   const airflow2Only: Array<[string, unknown]> = [['webserver', props.webserver], ['secrets.webserverSecretKey', props.secrets?.webserverSecretKey]];
   for (const [prop, value] of version.isAirflow3 ? airflow2Only : airflow3Only) {
     if (value !== undefined) {
       const other = version.isAirflow3 ? 'Airflow 2' : 'Airflow 3';
       throw new Error(`'${prop}' is for ${other} only, but 'airflowVersion' is ${version.version}: remove it or change 'airflowVersion'`);
     }
+  }
+  if (props.executionApiServer !== undefined && version.isAirflow3 && !version.atLeast(...SPLIT_API_SERVER_SINCE)) {
+    throw new Error(`'executionApiServer' needs Airflow ${SPLIT_API_SERVER_SINCE.join('.')} or later, but 'airflowVersion' is ${version.version}, `
+      + "whose 'airflow api-server' ignores --apps and always serves every app: upgrade Airflow or remove executionApiServer");
   }
 }
 

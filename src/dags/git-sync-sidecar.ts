@@ -5,8 +5,8 @@ import { setRefreshInterval } from './refresh-interval';
 import { syncContainerName, syncTmpVolume, syncVolume } from './sync-volume';
 import { AirflowNames } from '../naming/airflow-names';
 import { cpuAndMemory, restrictedContainerSecurityContext } from '../pod/security';
-import { assertNoUrlCredentials } from '../utils/url-credentials';
 import { expectObject, expectPresent, expectSecretValue, expectString } from '../utils/props-check';
+import { assertNoUrlCredentials } from '../utils/url-credentials';
 import { AirflowWarnings } from '../warnings';
 
 /** uid and gid of the git-sync image's own user. */

@@ -9,8 +9,8 @@ import { AirflowConfig } from '../config/airflow-config';
 import { DagPodMode } from '../dags/dag-source';
 import { S3Credentials } from '../dags/s3-sync-sidecar';
 import { AirflowNames } from '../naming/airflow-names';
-import { assertNoUrlCredentials } from '../utils/url-credentials';
 import { checkStorageSize } from '../utils/k8s-values';
+import { assertNoUrlCredentials } from '../utils/url-credentials';
 
 /** The Airflow connection the library defines for remote logs (`[logging] remote_log_conn_id`). */
 const CONNECTION_ID = 'airflow_remote_logs';

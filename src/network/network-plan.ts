@@ -193,8 +193,10 @@ export function planNetwork(deployment: AirflowDeployment, props: NetworkPolicyO
 
   // the Execution API (Airflow 3) and log fetching
   // Celery workers and KubernetesExecutor task pods run tasks: they call the Execution API and serve running logs.
+  // with `executionApiServer`, they call the Execution API server instead of the UI's.
+  const executionApi = deployment.executionApiServer ? groupOf(deployment.executionApiServer.deployment) : web;
   for (const workers of ['worker', 'task'].map(component).filter((g): g is PodGroup => g !== undefined)) {
-    if (deployment.version.isAirflow3) allow(workers, web, WEB_PORT);
+    if (deployment.version.isAirflow3) allow(workers, executionApi, WEB_PORT);
     allow(web, workers, WORKER_LOG_PORT);
   }
   if (deployment.triggerer) allow(web, groupOf(deployment.triggerer.deployment), TRIGGERER_LOG_PORT);

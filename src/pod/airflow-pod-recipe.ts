@@ -8,8 +8,8 @@ import { AirflowLogs } from '../logging/airflow-logs';
 import { logGroomerContainer } from '../logging/log-groomer';
 import { LOGS_MOUNT_PATH, ResolvedLogGroomer } from '../logging/logs-binding';
 import { AirflowNames } from '../naming/airflow-names';
-import { checkAirflowImage } from '../utils/image';
 import { SECRET_KIND_OF_SETTING, SecretKind, secretKindsOf } from '../secrets/secret-scope';
+import { checkAirflowImage } from '../utils/image';
 import { AirflowVersion } from '../version';
 
 /** Where the official image keeps AIRFLOW_HOME. */
@@ -147,6 +147,7 @@ export class AirflowPodRecipe {
   private readonly extraEnv = new Map<string, { value: kplus.EnvValue; kind?: SecretKind }>();
   private readonly logServerPorts = new Map<string, number>();
   private readonly airflowPods = new Set<kplus.AbstractPod>();
+  private executionApiSplit = false;
 
   constructor(props: AirflowPodRecipeProps) {
     this.config = props.config;
@@ -184,6 +185,19 @@ export class AirflowPodRecipe {
   }
 
   /**
+   * The Execution API runs in its own server (`--apps execution`): the API server (`--apps core`) no longer needs what
+   * it serves tasks (see `secretKindsOf`). Must be called before any Airflow container is created.
+   *
+   * @internal
+   */
+  public _splitExecutionApi(): void {
+    if (this.containersCreated) {
+      throw new Error('AirflowPodRecipe: the Execution API split came after Airflow containers were created: configure the recipe before creating components');
+    }
+    this.executionApiSplit = true;
+  }
+
+  /**
    * The pod security context every Airflow pod gets: uid 50000, gid 0 (the official image's user), non-root.
    */
   public get podSecurityContext(): kplus.PodSecurityContextProps {
@@ -217,7 +231,7 @@ export class AirflowPodRecipe {
     const secrets = this.config.secretSettings;
     const resultBackendGiven = secrets.some(s => s.section === 'celery' && s.key === 'result_backend')
       || this.config.get('celery', 'result_backend') !== undefined;
-    const scope = secretKindsOf(this.version, component, resultBackendGiven);
+    const scope = secretKindsOf(this.version, component, resultBackendGiven, this.executionApiSplit);
     const env: { [name: string]: kplus.EnvValue } = {};
     for (const setting of secrets) {
       const kind = SECRET_KIND_OF_SETTING[`${setting.section}.${setting.key}`];

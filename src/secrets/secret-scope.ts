@@ -6,12 +6,19 @@ import { AirflowVersion } from '../version';
  * @internal
  */
 export type SecretKind = 'fernet-key' | 'database' | 'api-secret-key' | 'webserver-secret-key' | 'jwt-secret' | 'broker' | 'result-backend'
-| 'auth-client-secret';
+| 'auth-client-secret' | 'connections' | 'variables';
 
 /** Every secret kind, in the order of the docs table. @internal */
 export const SECRET_KINDS: readonly SecretKind[] = [
   'fernet-key', 'database', 'api-secret-key', 'webserver-secret-key', 'jwt-secret', 'broker', 'result-backend', 'auth-client-secret',
+  'connections', 'variables',
 ];
+
+/** The environment variables of the kinds that are not one Airflow setting (`connections`, `variables`). @internal */
+export const SECRET_KIND_ENV_PREFIX: { readonly [kind: string]: string } = {
+  connections: 'AIRFLOW_CONN_',
+  variables: 'AIRFLOW_VAR_',
+};
 
 /** The Airflow setting each secret kind is (env `AIRFLOW__SECTION__KEY` from a `secretKeyRef`). @internal */
 export const SECRET_KIND_OF_SETTING: { readonly [sectionDotKey: string]: SecretKind } = {
@@ -56,37 +63,61 @@ export const SECRET_KIND_OF_SETTING: { readonly [sectionDotKey: string]: SecretK
  *   (providers celery `executors/default_celery.py`).
  * - auth-client-secret (Airflow 3, `AirflowAuth.keycloak`): the auth manager runs in the API server only.
  * - create-admin (the FAB first-admin Job, `airflow users create`): the database, where FAB keeps its users.
+ * - execution-api-server (`executionApiServer`, `airflow api-server --apps execution`): the Execution API alone. It
+ *   validates and reissues task tokens (`api_fastapi/execution_api/app.py` JWT bearer and `JWTReissueMiddleware`:
+ *   jwt-secret), reads and writes the database and serves connections and variables (fernet-key, database,
+ *   connections, variables). It serves no logs and runs no auth manager (`api_fastapi/app.py` `create_app` mounts the
+ *   auth manager for `core` only): no api-secret-key, no auth-client-secret. The API server then runs `--apps core`:
+ *   it still signs and validates UI tokens (jwt-secret) but serves no task, so it loses connections and variables.
+ * - pools (the pools Job, `airflow pools import`): the database, where the local API client writes the pools
+ *   (`api/client/local_client.py` `create_pool`); pools are not encrypted, so no Fernet key.
  * - broker / result-backend: the CeleryExecutor in the scheduler sends tasks and fetches their states, the workers
  *   consume them, Flower watches both.
+ * - connections / variables (`connections`, `variables` of `AirflowDeployment`: `AIRFLOW_CONN_<ID>`, `AIRFLOW_VAR_<KEY>`)
+ *   go where Airflow looks them up in the environment (`EnvironmentVariablesBackend`, first in every search path):
+ *   Airflow 3 task code (task pods, Celery workers) searches `DEFAULT_SECRETS_SEARCH_PATH_WORKERS` (env, then the
+ *   Execution API: `airflow/sdk/execution_time/secrets/__init__.py`, `supervisor.py` `ensure_secrets_backend_loaded`);
+ *   the API server's Execution API answers tasks with `Connection.get_connection_from_secrets` (env, then the database:
+ *   `api_fastapi/execution_api/routes/connections.py`, `variables.py`), so a task finds a connection its own pod lacks;
+ *   the triggerer (triggers use hooks) and the dag-processor (top-level DAG code, DAG callbacks such as notifiers:
+ *   `dag_processing/processor.py` `_execute_dag_callbacks`) answer their subprocesses' `GetConnection`/`GetVariable`
+ *   through the in-process Execution API (`jobs/triggerer_job_runner.py`, `dag_processing/processor.py`), which reads
+ *   their own environment. The Airflow 3 scheduler runs no user code. On Airflow 2 the code runs where it is parsed or
+ *   run: task pods, workers, the triggerer, the dag-processor and the scheduler (which parses DAGs and runs DAG
+ *   callbacks unless `dagProcessor.enabled`); the webserver lists only the database's connections (env connections are
+ *   not stored there) and runs no task code.
  *
  * @internal
  */
 export const SECRET_SCOPE: { readonly [major: string]: { readonly [component: string]: readonly SecretKind[] } } = {
   3: {
     'scheduler': ['fernet-key', 'database', 'jwt-secret', 'broker', 'result-backend'],
-    'api-server': ['fernet-key', 'database', 'api-secret-key', 'jwt-secret', 'auth-client-secret'],
-    'triggerer': ['fernet-key', 'database', 'api-secret-key'],
-    'dag-processor': ['fernet-key', 'database'],
-    'worker': ['api-secret-key', 'broker', 'result-backend'],
+    'api-server': ['fernet-key', 'database', 'api-secret-key', 'jwt-secret', 'auth-client-secret', 'connections', 'variables'],
+    'execution-api-server': ['fernet-key', 'database', 'jwt-secret', 'connections', 'variables'],
+    'triggerer': ['fernet-key', 'database', 'api-secret-key', 'connections', 'variables'],
+    'dag-processor': ['fernet-key', 'database', 'connections', 'variables'],
+    'worker': ['api-secret-key', 'broker', 'result-backend', 'connections', 'variables'],
     'flower': ['broker', 'result-backend'],
-    'task': [],
+    'task': ['connections', 'variables'],
     'migrate': ['fernet-key', 'database'],
     'db-cleanup': ['database'],
     'pod-cleanup': [],
     'create-admin': ['database'],
+    'pools': ['database'],
   },
   2: {
-    'scheduler': ['fernet-key', 'database', 'broker', 'result-backend'],
+    'scheduler': ['fernet-key', 'database', 'broker', 'result-backend', 'connections', 'variables'],
     'webserver': ['fernet-key', 'database', 'webserver-secret-key'],
-    'triggerer': ['fernet-key', 'database', 'webserver-secret-key'],
-    'dag-processor': ['fernet-key', 'database'],
-    'worker': ['fernet-key', 'database', 'webserver-secret-key', 'broker', 'result-backend'],
+    'triggerer': ['fernet-key', 'database', 'webserver-secret-key', 'connections', 'variables'],
+    'dag-processor': ['fernet-key', 'database', 'connections', 'variables'],
+    'worker': ['fernet-key', 'database', 'webserver-secret-key', 'broker', 'result-backend', 'connections', 'variables'],
     'flower': ['broker', 'result-backend'],
-    'task': ['fernet-key', 'database'],
+    'task': ['fernet-key', 'database', 'connections', 'variables'],
     'migrate': ['fernet-key', 'database'],
     'db-cleanup': ['database'],
     'pod-cleanup': [],
     'create-admin': ['database'],
+    'pools': ['database'],
   },
 };
 
@@ -95,12 +126,19 @@ export const SECRET_SCOPE: { readonly [major: string]: { readonly [component: st
  * pod recipe) gets every secret, as before the table existed.
  *
  * @param resultBackendGiven whether `[celery] result_backend` is set; otherwise it defaults to the database.
+ * @param executionApiSplit whether the Execution API runs in its own server (`executionApiServer`).
  * @internal
  */
-export function secretKindsOf(version: AirflowVersion, component: string, resultBackendGiven: boolean): ReadonlySet<SecretKind> {
+export function secretKindsOf(version: AirflowVersion, component: string, resultBackendGiven: boolean,
+  executionApiSplit = false): ReadonlySet<SecretKind> {
   const kinds = SECRET_SCOPE[String(version.major)][component];
   if (kinds === undefined) return new Set(SECRET_KINDS);
   const set = new Set(kinds);
+  // `--apps core`: the Execution API (which serves connections and variables to tasks) runs elsewhere.
+  if (executionApiSplit && component === 'api-server') {
+    set.delete('connections');
+    set.delete('variables');
+  }
   if (set.has('result-backend') && !resultBackendGiven) set.add('database');
   return set;
 }
@@ -111,7 +149,8 @@ export function secretKindsOf(version: AirflowVersion, component: string, result
  * @internal
  */
 export function secretScopeMarkdown(): string {
-  const settingOf = (kind: SecretKind) => Object.keys(SECRET_KIND_OF_SETTING).find(s => SECRET_KIND_OF_SETTING[s] === kind)!;
+  const settingOf = (kind: SecretKind) => Object.keys(SECRET_KIND_OF_SETTING).find(s => SECRET_KIND_OF_SETTING[s] === kind)
+    ?? `${SECRET_KIND_ENV_PREFIX[kind]}*`;
   const lines = [
     '# Secret scope',
     '',
@@ -122,12 +161,17 @@ export function secretScopeMarkdown(): string {
     'sources in Airflow it is read from; a test asserts it on the synthesized objects.',
     '',
     '- `worker` is a Celery worker, `task` a KubernetesExecutor task pod (the pod template), `migrate` the migrations Job,',
-    '  `db-cleanup` and `pod-cleanup` the maintenance CronJobs.',
+    '  `db-cleanup` and `pod-cleanup` the maintenance CronJobs, `create-admin` the FAB first-admin Job, `pools` the pools Job.',
     '- `database` is `[database] sql_alchemy_conn` (with `pgbouncer`: the upstream URL and `AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD`).',
     '  A component with `result-backend` also gets `database` when no `resultBackend` is given (Celery\'s result backend',
     '  then defaults to the database).',
     '- `broker` is `[celery] broker_url` (with the embedded Redis: its password).',
-    '- Settings you give in `secretSettings` reach every Airflow container.',
+    '- `connections` and `variables` are the `AIRFLOW_CONN_<ID>` / `AIRFLOW_VAR_<KEY>` variables of the `connections` and',
+    '  `variables` props (variables given with `AirflowVariable.nonSecret` are literal values, in the same components).',
+    '- `execution-api-server` is the Execution API server of `executionApiServer` (Airflow 3.1+); with it, the `api-server`',
+    '  runs `--apps core` and gets no `connections` or `variables` (it no longer serves tasks).',
+    '- Settings you give in `secretSettings` reach every Airflow container, and so does the `secretsBackend` (its secret',
+    '  kwargs included): a backend also serves `*_secret` settings, which any component may read.',
     '',
   ];
   for (const major of ['3', '2']) {

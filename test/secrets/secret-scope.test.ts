@@ -6,7 +6,7 @@ import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { describe, expect, test } from 'vitest';
 import * as YAML from 'yaml';
-import { AirflowDeployment, AirflowDeploymentProps, AirflowExecutor, AirflowVersion } from '../../src';
+import { AirflowConnection, AirflowDeployment, AirflowDeploymentProps, AirflowExecutor, AirflowVariable, AirflowVersion } from '../../src';
 import { SECRET_KIND_OF_SETTING, SECRET_SCOPE, SecretKind, secretScopeMarkdown } from '../../src/secrets/secret-scope';
 import { CACHE_DIR, describeWith } from '../support/real-components';
 import { testChart } from '../support/synth';
@@ -38,15 +38,28 @@ function kindsOf(container: any): SecretKind[] {
     if (kind) kinds.add(kind);
     if (e.name === 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD' || e.name === 'AIRFLOW_DATABASE_UPSTREAM_URL') kinds.add('database');
     if (e.name === 'AIRFLOW__CELERY__BROKER_URL_CMD' || e.name === 'AIRFLOW_CELERY_BROKER_PASSWORD') kinds.add('broker');
+    if (e.name.startsWith('AIRFLOW_CONN_')) kinds.add('connections');
+    if (e.name.startsWith('AIRFLOW_VAR_')) kinds.add('variables');
   }
   return [...kinds].sort();
 }
 
+/** A connection from a Secret, a secret variable, a plain one and the pools Job (issue #15): each must reach exactly its scope. */
+const connectionsAndVariables = (): AirflowDeploymentProps => {
+  const secret = kplus.Secret.fromSecretName(testChart(), 'Conn', 'warehouse');
+  return {
+    connections: { warehouse: AirflowConnection.fromSecret(secret, 'uri') },
+    variables: { api_token: AirflowVariable.fromSecret(secret, 'token'), environment: AirflowVariable.nonSecret('prod') },
+    pools: [{ name: 'warehouse', slots: 4 }],
+  };
+};
+
 const DEPLOYMENTS: Array<[string, () => AirflowDeploymentProps]> = [
-  ['Airflow 3, KubernetesExecutor, maintenance', () => ({ maintenance: { databaseCleanup: {}, podCleanup: {} } })],
-  ['Airflow 3, Celery + Kubernetes, Flower, PgBouncer', () => ({ executor: AirflowExecutor.celeryAndKubernetes({ flower: {} }), pgbouncer: {} })],
-  ['Airflow 2, Celery + Kubernetes, Flower', () => ({ airflowVersion: AirflowVersion.V2_11_0, executor: AirflowExecutor.celeryKubernetes({ flower: {} }) })],
-  ['Airflow 2, KubernetesExecutor, maintenance', () => ({ airflowVersion: AirflowVersion.V2_11_0, maintenance: { databaseCleanup: {}, podCleanup: {} } })],
+  ['Airflow 3, KubernetesExecutor, maintenance', () => ({ maintenance: { databaseCleanup: {}, podCleanup: {} }, ...connectionsAndVariables() })],
+  ['Airflow 3, Celery + Kubernetes, Flower, PgBouncer', () => ({ executor: AirflowExecutor.celeryAndKubernetes({ flower: {} }), pgbouncer: {}, ...connectionsAndVariables() })],
+  ['Airflow 3, split API server (execution-api-server)', () => ({ executionApiServer: {}, ...connectionsAndVariables() })],
+  ['Airflow 2, Celery + Kubernetes, Flower', () => ({ airflowVersion: AirflowVersion.V2_11_0, executor: AirflowExecutor.celeryKubernetes({ flower: {} }), ...connectionsAndVariables() })],
+  ['Airflow 2, KubernetesExecutor, maintenance', () => ({ airflowVersion: AirflowVersion.V2_11_0, maintenance: { databaseCleanup: {}, podCleanup: {} }, ...connectionsAndVariables() })],
 ];
 
 describe('secret scope: one table decides which component receives which secret (issue #12)', () => {
@@ -63,7 +76,9 @@ describe('secret scope: one table decides which component receives which secret 
     for (const pod of all) {
       const table = SECRET_SCOPE[major][pod.component];
       if (table === undefined) continue; // not an Airflow pod (postgresql, redis, statsd, pgbouncer, secret generator)
-      const expected = [...table, ...(table.includes('result-backend') && !withResultBackend ? ['database' as SecretKind] : [])].filter(k => present.has(k));
+      const expected = [...table, ...(table.includes('result-backend') && !withResultBackend ? ['database' as SecretKind] : [])].filter(k => present.has(k))
+        // `--apps core` serves no task: connections and variables go to the Execution API server instead.
+        .filter(k => !(p.executionApiServer && pod.component === 'api-server' && (k === 'connections' || k === 'variables')));
       for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers].filter((x: any) => x.image.startsWith('apache/airflow'))) {
         if (c.name === 'log-groomer') continue;
         expect(kindsOf(c), `${pod.where} container ${c.name}`).toEqual([...new Set(expected)].sort());

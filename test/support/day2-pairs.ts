@@ -45,6 +45,10 @@ export const DAY2_PAIRS: Day2Pair[] = [
     before: { executor: celery(['default']) },
     after: { executor: celery(['default']), podLaunching: { celeryWorkers: true } },
   },
+  // issue #15: the Execution API moves to a Deployment of its own; the API server's args change (--apps core).
+  { name: 'Execution API split off the API server', before: {}, after: { executionApiServer: {} } },
+  // issue #15: the pools Job is named by its content, so a changed list is a new Job next to the finished one.
+  { name: 'a pool added', before: { pools: [{ name: 'warehouse', slots: 4 }] }, after: { pools: [{ name: 'warehouse', slots: 4 }, { name: 'spark', slots: 2 }] } },
   {
     name: 'embedded PostgreSQL image upgraded',
     before: { database: MetadataDatabase.embeddedPostgres({ image: 'postgres:17.4' }) },

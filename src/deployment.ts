@@ -535,7 +535,7 @@ export class AirflowDeployment extends Construct {
       });
     }
     // last, once every pod exists.
-    addImagePullSecretsEverywhere(this, props.imagePullSecrets ?? [], this.kubernetesExecutor ? [this.kubernetesExecutor.podTemplate] : []);
+    addImagePullSecretsEverywhere(this, props.imagePullSecrets ?? [], this.kubernetesExecutor?.allPodTemplates ?? []);
     if (props.networkPolicies) {
       this.networkPolicies = new AirflowNetworkPolicies(this, 'NetworkPolicies', { deployment: this, ...props.networkPolicies });
     }

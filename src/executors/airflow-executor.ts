@@ -59,6 +59,7 @@ function checkCeleryOptions(options: unknown, prop: string): void {
     expectObject(pool, poolProp);
     const p = (pool ?? {}) as Record<string, any>;
     expectString(p.name, `${poolProp}.name`);
+    expectString(p.image, `${poolProp}.image`);
     expectArray(p.queues, `${poolProp}.queues`, expectString);
     expectNumber(p.replicas, `${poolProp}.replicas`, true);
     expectNumber(p.workerConcurrency, `${poolProp}.workerConcurrency`, true);
@@ -75,4 +76,9 @@ function checkKubernetesOptions(options: unknown, prop: string): void {
   const o = (options ?? {}) as Record<string, any>;
   expectBoolean(o.deleteWorkerPodsOnFailure, `${prop}.deleteWorkerPodsOnFailure`);
   expectDuration(o.terminationGracePeriod, `${prop}.terminationGracePeriod`);
+  expectObject(o.podTemplates, `${prop}.podTemplates`);
+  for (const [name, template] of Object.entries((o.podTemplates ?? {}) as Record<string, any>)) {
+    expectObject(template, `${prop}.podTemplates.${name}`);
+    expectString(template?.image, `${prop}.podTemplates.${name}.image`);
+  }
 }

@@ -82,6 +82,19 @@ export interface AirflowPodOptions {
   readonly component: string;
   /** The pod template's metadata, where labels and the config checksum go. */
   readonly podMetadata: ApiObjectMetadataDefinition;
+  /**
+   * The image of this pod's Airflow containers (a Celery pool or a named task pod template of its own), checked like
+   * the recipe's: pinned, and the same Airflow release.
+   *
+   * @default - the recipe's image.
+   */
+  readonly image?: string;
+  /**
+   * The pull policy of `image`.
+   *
+   * @default - the recipe's pull policy.
+   */
+  readonly imagePullPolicy?: kplus.ImagePullPolicy;
 }
 
 /**
@@ -287,11 +300,17 @@ export class AirflowPod {
   private pendingGroomer?: () => void;
 
   private readonly component: string;
+  /** The image of this pod's Airflow containers (and its log groomer). */
+  public readonly image: string;
+  /** The pull policy of `image`. */
+  public readonly imagePullPolicy: kplus.ImagePullPolicy;
 
   /** @internal */
   constructor(private readonly recipe: AirflowPodRecipe, scope: Construct, private readonly pod: kplus.AbstractPod, options: AirflowPodOptions) {
     const config = recipe.config;
     this.component = options.component;
+    this.image = options.image ?? recipe.image;
+    this.imagePullPolicy = options.imagePullPolicy ?? recipe.imagePullPolicy;
     for (const [key, value] of Object.entries(recipe._labels(options.component))) {
       options.podMetadata.addLabel(key, value);
     }
@@ -333,7 +352,7 @@ export class AirflowPod {
     Object.assign(this.env, logs.env);
     const groomer: ResolvedLogGroomer | undefined = logs.groomer;
     if (groomer) {
-      const { image, imagePullPolicy } = this.recipe;
+      const { image, imagePullPolicy } = this;
       this.pendingGroomer = () => pod.addContainer(logGroomerContainer(groomer, image, imagePullPolicy, logs.volume, LOGS_MOUNT_PATH));
     }
   }
@@ -387,8 +406,8 @@ export class AirflowPod {
   private containerProps(options: AirflowContainerOptions): kplus.ContainerProps {
     return {
       name: options.name,
-      image: this.recipe.image,
-      imagePullPolicy: this.recipe.imagePullPolicy,
+      image: this.image,
+      imagePullPolicy: this.imagePullPolicy,
       args: options.args,
       resources: options.resources,
       envVariables: { ...this.recipe._environment(this.component), ...this.env, ...(options.envVariables ?? {}) },

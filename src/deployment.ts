@@ -4,7 +4,9 @@ import { Construct } from 'constructs';
 import { AirflowAuth } from './auth/airflow-auth';
 import { AirflowAuthBinding } from './auth/auth-binding';
 import { addImagePullSecretsEverywhere } from './components/airflow-pod-extras';
+import { AirflowTopology } from './components/airflow-topology';
 import { AirflowApiServer, AirflowApiServerOptions } from './components/api-server';
+import { CompactPod } from './components/compact-pod';
 import { AirflowDagProcessor, AirflowDagProcessorOptions } from './components/dag-processor';
 import { AirflowScheduler, AirflowSchedulerOptions } from './components/scheduler';
 import { AirflowTriggerer, AirflowTriggererOptions } from './components/triggerer';
@@ -200,12 +202,20 @@ export interface AirflowDeploymentProps {
    */
   readonly logs?: AirflowLogs;
   /**
-   * The executor: `AirflowExecutor.kubernetes()`, `.celery()`, `.celeryAndKubernetes()` or (Airflow 2)
-   * `.celeryKubernetes()`.
+   * The executor: `AirflowExecutor.kubernetes()`, `.celery()`, `.celeryAndKubernetes()`, (Airflow 2)
+   * `.celeryKubernetes()` or, with `topology: AirflowTopology.compact()`, `.local()`.
    *
    * @default AirflowExecutor.kubernetes()
    */
   readonly executor?: AirflowExecutor;
+  /**
+   * How the long-running components are laid out: a Deployment each (`AirflowTopology.standard()`), or every one as
+   * a container of one pod (`AirflowTopology.compact()`, for dev and CI clusters: no high availability, one restart
+   * restarts everything).
+   *
+   * @default AirflowTopology.standard()
+   */
+  readonly topology?: AirflowTopology;
   /**
    * Any `airflow.cfg` setting, keyed `section.key`, e.g. `{ 'core.default_timezone': 'Europe/Paris' }`.
    *
@@ -426,6 +436,8 @@ export class AirflowDeployment extends Construct {
       throw new Error(`AirflowExecutor.celeryKubernetes() is for Airflow 2 only, but 'airflowVersion' is ${version.version}: `
         + 'use AirflowExecutor.celeryAndKubernetes() (tasks choose with executor="KubernetesExecutor")');
     }
+    const topology = props.topology ?? AirflowTopology.standard();
+    checkTopology(topology, executor, props);
     config.setOwned('core', 'executor', executor.setting, 'executor');
     if (executor._kubernetesQueue !== undefined) {
       config.setOwned('celery_kubernetes_executor', 'kubernetes_queue', executor._kubernetesQueue, 'executor (AirflowExecutor.celeryKubernetes)');
@@ -490,6 +502,11 @@ export class AirflowDeployment extends Construct {
 
     // with the KubernetesExecutor the scheduler launches task pods and the UI reads their logs from the API.
     const apiAccess = kubernetes !== undefined;
+    if (topology.isCompact) {
+      recipe._compactPod = new CompactPod(this, 'Compact', {
+        ...topology._options, recipe, automountServiceAccountToken: apiAccess, schedulerRunsTasks: executor.setting === 'LocalExecutor',
+      });
+    }
     if (version.isAirflow3) {
       const apiServer = new AirflowApiServer(this, 'ApiServer', { recipe, automountServiceAccountToken: apiAccess, ingress: props.ingress, ...props.apiServer });
       config.setDefault('core', 'execution_api_server_url', `http://${apiServer.service.name}:${WEB_PORT}${apiServer.pathPrefix}/execution/`);
@@ -622,6 +639,32 @@ function checkMajorSpecificProps(version: AirflowVersion, props: AirflowDeployme
       const other = version.isAirflow3 ? 'Airflow 2' : 'Airflow 3';
       throw new Error(`'${prop}' is for ${other} only, but 'airflowVersion' is ${version.version}: remove it or change 'airflowVersion'`);
     }
+  }
+}
+
+/**
+ * The combinations `AirflowTopology.compact()` cannot run, and the LocalExecutor outside it. Per-component pod settings
+ * and replicas are checked by each component (`AirflowComponent`).
+ */
+function checkTopology(topology: AirflowTopology, executor: AirflowExecutor, props: AirflowDeploymentProps): void {
+  if (!topology.isCompact) {
+    if (executor.setting === 'LocalExecutor') {
+      throw new Error("AirflowExecutor.local() runs tasks inside the scheduler, which needs 'topology: AirflowTopology.compact()': with a pod per "
+        + 'component the task logs stay in the scheduler pods, out of reach of the UI; use AirflowExecutor.kubernetes(), or the compact topology');
+    }
+    return;
+  }
+  if (executor._celery) {
+    throw new Error(`'topology' is AirflowTopology.compact(), one pod for every component, but 'executor' (${executor.setting}) runs Celery workers, `
+      + 'a broker and pools of their own: use AirflowExecutor.kubernetes() or AirflowExecutor.local(), or AirflowTopology.standard()');
+  }
+  if (props.triggerer?.autoscaling) {
+    throw new Error("'triggerer.autoscaling' cannot scale the triggerer with 'topology: AirflowTopology.compact()', where it is a container of the "
+      + 'one pod: remove it, or use AirflowTopology.standard()');
+  }
+  if (props.networkPolicies) {
+    throw new Error("'networkPolicies' are not available with 'topology: AirflowTopology.compact()' yet: the policies allow flows between "
+      + 'component pods, and the compact pod holds them all; remove networkPolicies, or use AirflowTopology.standard()');
   }
 }
 

@@ -21,6 +21,7 @@ export * from './database/embedded-postgres';
 export * from './database/migrations';
 export * from './database/pgbouncer';
 export * from './components/airflow-component';
+export * from './components/airflow-topology';
 export * from './components/airflow-pod-extras';
 export * from './components/web-ui';
 export * from './components/scheduler';

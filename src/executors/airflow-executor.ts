@@ -13,6 +13,16 @@ export class AirflowExecutor {
     return new AirflowExecutor('KubernetesExecutor', undefined, options);
   }
 
+  /**
+   * Tasks run as processes of the scheduler (`LocalExecutor`, at most `parallelism` at once): only with
+   * `topology: AirflowTopology.compact()`, whose one pod shares the DAGs and the task logs of the scheduler with the
+   * other components. Airflow runs a LocalExecutor in each scheduler ("Local Executor", Airflow 3.2 docs
+   * core-concepts/executor/local.rst): with a pod per scheduler the UI could not read the logs of running tasks.
+   */
+  public static local(): AirflowExecutor {
+    return new AirflowExecutor('LocalExecutor');
+  }
+
   /** Celery workers pulling tasks from a broker (`CeleryExecutor`). */
   public static celery(options: CeleryExecutorOptions = {}): AirflowExecutor {
     checkCeleryOptions(options, 'AirflowExecutor.celery options');

@@ -11,12 +11,8 @@ import { cpuAndMemory } from '../pod/security';
 import { checkAirflowImage } from '../utils/image';
 import { AirflowWarnings } from '../warnings';
 
-/**
- * Folder the scheduler mounts the pod template ConfigMap at.
- *
- * @internal
- */
-export const POD_TEMPLATE_DIR = `${AIRFLOW_HOME}/pod_templates`;
+/** Folder the scheduler mounts the pod template ConfigMap at. */
+const POD_TEMPLATE_DIR = `${AIRFLOW_HOME}/pod_templates`;
 /** The default template's file (`[kubernetes_executor] pod_template_file`). */
 const POD_TEMPLATE_FILE = 'pod_template_file.yaml';
 /** A named template's name: a DNS label, so that `<name>.yaml` never clashes with the default's file. */

@@ -2,14 +2,15 @@ import { ApiObjectMetadataDefinition, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { cpuAndMemory, restrictedContainerSecurityContext } from './security';
+import type { CompactPodHost } from '../components/compact-pod';
 import { AirflowConfig, airflowEnvName } from '../config/airflow-config';
 import { DagPodMode, DagSource, DagSourceBinding, IDagSource } from '../dags/dag-source';
 import { AirflowLogs } from '../logging/airflow-logs';
 import { logGroomerContainer } from '../logging/log-groomer';
 import { LOGS_MOUNT_PATH, ResolvedLogGroomer } from '../logging/logs-binding';
 import { AirflowNames } from '../naming/airflow-names';
-import { checkAirflowImage } from '../utils/image';
 import { SECRET_KIND_OF_SETTING, SecretKind, secretKindsOf } from '../secrets/secret-scope';
+import { checkAirflowImage } from '../utils/image';
 import { AirflowVersion } from '../version';
 
 /** Where the official image keeps AIRFLOW_HOME. */
@@ -123,6 +124,13 @@ export interface AirflowContainerOptions {
    * @default - none.
    */
   readonly ports?: kplus.ContainerPort[];
+  /**
+   * The components whose secrets the container gets (`SECRET_SCOPE`), e.g. `['scheduler', 'worker']` for a scheduler
+   * that also runs tasks (the LocalExecutor), or one component of a pod that holds several (`AirflowTopology.compact()`).
+   *
+   * @default - the pod's component.
+   */
+  readonly secretComponents?: string[];
   /** @default - none. */
   readonly liveness?: kplus.Probe;
   /** @default - none. */
@@ -142,6 +150,12 @@ export interface AirflowContainerOptions {
 export class AirflowPodRecipe {
   /** The configuration. */
   public readonly config: AirflowConfig;
+  /**
+   * The one pod every long-running component joins with `AirflowTopology.compact()` (set by `AirflowDeployment`).
+   *
+   * @internal
+   */
+  public _compactPod?: CompactPodHost;
   /** The Airflow version. */
   public readonly version: AirflowVersion;
   /** The Airflow image. */
@@ -225,12 +239,12 @@ export class AirflowPodRecipe {
    *
    * @internal
    */
-  public _environment(component: string): { [name: string]: kplus.EnvValue } {
+  public _environment(component: string, also: string[] = []): { [name: string]: kplus.EnvValue } {
     this.containersCreated = true;
     const secrets = this.config.secretSettings;
     const resultBackendGiven = secrets.some(s => s.section === 'celery' && s.key === 'result_backend')
       || this.config.get('celery', 'result_backend') !== undefined;
-    const scope = secretKindsOf(this.version, component, resultBackendGiven);
+    const scope = new Set([component, ...also].flatMap(c => [...secretKindsOf(this.version, c, resultBackendGiven)]));
     const env: { [name: string]: kplus.EnvValue } = {};
     for (const setting of secrets) {
       const kind = SECRET_KIND_OF_SETTING[`${setting.section}.${setting.key}`];
@@ -410,7 +424,11 @@ export class AirflowPod {
       imagePullPolicy: this.imagePullPolicy,
       args: options.args,
       resources: options.resources,
-      envVariables: { ...this.recipe._environment(this.component), ...this.env, ...(options.envVariables ?? {}) },
+      envVariables: {
+        ...this.recipe._environment(options.secretComponents?.[0] ?? this.component, options.secretComponents?.slice(1)),
+        ...this.env,
+        ...(options.envVariables ?? {}),
+      },
       ports: options.ports,
       liveness: options.liveness,
       readiness: options.readiness,

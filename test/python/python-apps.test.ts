@@ -5,6 +5,7 @@ import { App, Testing } from 'cdk8s';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { CeleryKedaChart } from '../../examples/celery-keda';
+import { CompactChart } from '../../examples/compact';
 import { EksEfsS3Chart } from '../../examples/eks-efs-s3';
 import { OnPremGitChart } from '../../examples/onprem-git';
 import { ProductionChart } from '../../examples/production';
@@ -29,6 +30,7 @@ const EXAMPLES: Array<{ py: string; id: string; chart: (app: App, id: string) =>
   { py: 'celery_keda.py', id: 'celery-keda', chart: (app, id) => new CeleryKedaChart(app, id) },
   { py: 'eks_efs_s3.py', id: 'eks-efs-s3', chart: (app, id) => new EksEfsS3Chart(app, id) },
   { py: 'onprem_git.py', id: 'onprem-git', chart: (app, id) => new OnPremGitChart(app, id) },
+  { py: 'compact.py', id: 'compact', chart: (app, id) => new CompactChart(app, id) },
 ];
 
 /** Runs a Python file (or `-c` code) with the venv, writing YAML into a fresh folder. */

@@ -26,6 +26,7 @@ export * from './components/airflow-pod-extras';
 export * from './components/web-ui';
 export * from './components/scheduler';
 export * from './components/api-server';
+export * from './components/api-server-workers';
 export * from './components/webserver';
 export * from './components/triggerer';
 export * from './components/dag-processor';

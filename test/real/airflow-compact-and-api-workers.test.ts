@@ -67,7 +67,9 @@ describeWith(['airflow'], 'Airflow 3.2.2 reads the compact topology and the API 
   const compact = () => synth({ topology: AirflowTopology.compact(), executor: AirflowExecutor.local() });
   const workers = () => synth({
     apiServer: {
-      workers: { count: 4, serverType: ApiServerType.GUNICORN, refreshInterval: Duration.hours(12), refreshBatchSize: 2, timeout: Duration.seconds(90) },
+      workers: {
+        count: 4, serverType: ApiServerType.GUNICORN, refreshInterval: Duration.hours(12), refreshBatchSize: 2, timeout: Duration.seconds(90),
+      },
     },
   });
   let compactResult: any;

@@ -1,7 +1,9 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { describe, expect, test } from 'vitest';
-import { AirflowDeployment, AirflowDeploymentProps, AirflowExecutor, AirflowTopology, AirflowVersion, GitSyncSidecar, WorkerAutoscaling } from '../../src';
+import {
+  AirflowDeployment, AirflowDeploymentProps, AirflowExecutor, AirflowLogs, AirflowMetrics, AirflowTopology, AirflowVersion, GitSyncSidecar, WorkerAutoscaling,
+} from '../../src';
 import { expectValidManifests } from '../support/manifests';
 import { airflowCfg, container, env, errorOf, podSpec, testChart } from '../support/synth';
 
@@ -121,6 +123,24 @@ describe('AirflowTopology.compact() (issue #15, section 3)', () => {
     expect(container(pod.spec.template.spec, 'scheduler').resources).toEqual({ requests: { cpu: '250m' } });
     const sa = manifests.find(m => m.kind === 'ServiceAccount' && m.metadata.name === pod.spec.template.spec.serviceAccountName);
     expect(sa.metadata.annotations).toEqual({ 'iam.gke.io/gcp-service-account': 'a@b.iam.gserviceaccount.com' });
+    expectValidManifests(manifests);
+  });
+
+  test.each([
+    ['ingress, PgBouncer, StatsD metrics, maintenance, logs on a shared claim', {
+      ingress: { host: 'airflow.example.com' },
+      pgbouncer: {},
+      metrics: AirflowMetrics.statsd(),
+      maintenance: { databaseCleanup: {}, podCleanup: {} },
+      logs: AirflowLogs.persistentVolume(),
+    }],
+    ['named task pod templates with an image of their own', {
+      executor: AirflowExecutor.kubernetes({ podTemplates: { spark: { image: 'registry.example.com/data/airflow:3.2.2-spark3.5' } } }),
+    }],
+    ['Airflow 2 with FAB and LocalExecutor', { airflowVersion: AirflowVersion.V2_11_0, executor: AirflowExecutor.local() }],
+  ])('works with %s, and passes the harness', (_, props) => {
+    const { manifests, airflowPods } = synth(props as AirflowDeploymentProps);
+    expect(airflowPods.filter(d => !['airflow-pgbouncer', 'airflow-statsd'].includes(d.metadata.name)).map(d => d.metadata.name)).toEqual(['airflow-compact']);
     expectValidManifests(manifests);
   });
 

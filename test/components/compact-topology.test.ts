@@ -2,7 +2,8 @@ import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { describe, expect, test } from 'vitest';
 import {
-  AirflowDeployment, AirflowDeploymentProps, AirflowExecutor, AirflowLogs, AirflowMetrics, AirflowTopology, AirflowVersion, GitSyncSidecar, WorkerAutoscaling,
+  AirflowDeployment, AirflowDeploymentProps, AirflowExecutor, AirflowLogs, AirflowMetrics, AirflowTopology, AirflowVersion, GitSyncSidecar,
+  WorkerAutoscaling,
 } from '../../src';
 import { expectValidManifests } from '../support/manifests';
 import { airflowCfg, container, env, errorOf, podSpec, testChart } from '../support/synth';

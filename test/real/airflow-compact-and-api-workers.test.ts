@@ -73,12 +73,14 @@ describeWith(['airflow'], 'Airflow 3.2.2 reads the compact topology and the API 
     },
   });
   let compactResult: any;
+  let compactKubernetes: any;
   let workersResult: any;
   let workersUnset: any;
   beforeAll(async () => {
     if (!usable) return;
     // one Airflow process at a time (the machine has 2 cores)
     compactResult = await check(compact(), { 'Deployment/airflow-compact:scheduler': EXECUTOR_PY });
+    compactKubernetes = await check(synth({ topology: AirflowTopology.compact() }), { 'Deployment/airflow-compact:scheduler': EXECUTOR_PY });
     workersResult = await check(workers(), { 'Deployment/airflow-api-server:api-server': API_PY });
     // the oracle can fail: without our [api] lines Airflow falls back to one uvicorn worker
     workersUnset = await check(workers(), { 'Deployment/airflow-api-server:api-server': API_PY },
@@ -106,6 +108,21 @@ describeWith(['airflow'], 'Airflow 3.2.2 reads the compact topology and the API 
     const scheduler = result.components['Deployment/airflow-compact:scheduler'];
     expect(scheduler.python_error).toBeUndefined();
     expect(scheduler.python).toEqual({ executor: 'LocalExecutor', serve_logs: true, is_local: true });
+  });
+
+  it('compact + KubernetesExecutor: the pod\'s containers and the task pod template read our config cleanly; the scheduler loads the KubernetesExecutor', () => {
+    const { result, containers } = compactKubernetes;
+    expect(result.fatal).toBeUndefined();
+    expectEmpty('keys Airflow does not know', result.unknown_keys);
+    const ids: string[] = containers.map((c: any) => c.id);
+    expect(ids).toContain('pod_template_file:base');
+    for (const id of ids) {
+      const got = result.components[id];
+      expectEmpty(`${id}: conf.get errors`, got.errors);
+      expectEmpty(`${id}: typed reads`, got.typed_errors);
+      expectEmpty(`${id}: warnings`, got.warnings);
+    }
+    expect(result.components['Deployment/airflow-compact:scheduler'].python).toEqual({ executor: 'KubernetesExecutor', serve_logs: false, is_local: false });
   });
 
   it('apiServer.workers: the api-server command gets 4 workers, gunicorn, refresh every 43200 s by 2, timeout 90; Airflow dates the settings as our data does', () => {

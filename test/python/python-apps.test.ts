@@ -117,6 +117,26 @@ describeWith(['python-packaging'], 'Python cdk8s apps with the built wheel (exam
     expect(pyYaml).toBe(tsYamlText);
   });
 
+  test('podTemplates (a map of structs): a dict value loses its snake_case keys, the KubernetesPodTemplate class keeps them (docs/errors.md)', async () => {
+    const program = (template: string) => python(['-c', [
+      'import cdk8s_plus_28 as kplus',
+      'from cdk8s import App, Chart',
+      'from cdk8s_airflow import AirflowDeployment, AirflowExecutor, KubernetesPodTemplate',
+      'chart = Chart(App(), "t", namespace="airflow")',
+      `AirflowDeployment(chart, "Airflow", executor=AirflowExecutor.kubernetes(pod_templates={"spark": ${template}}))`,
+      'cm = [o for o in chart.to_json() if o["kind"] == "ConfigMap" and "spark.yaml" in o["data"]][0]',
+      'print("nodeSelector" in cm["data"]["spark.yaml"], "imagePullPolicy: Always" in cm["data"]["spark.yaml"])',
+    ].join('\n')]);
+    const [dict, struct] = await Promise.all([
+      program('{"node_selector": {"pool": "spark"}, "image_pull_policy": kplus.ImagePullPolicy.ALWAYS}'),
+      program('KubernetesPodTemplate(node_selector={"pool": "spark"}, image_pull_policy=kplus.ImagePullPolicy.ALWAYS)'),
+    ]);
+    expectOk(dict);
+    expectOk(struct);
+    expect(dict.stdout.trim().split('\n').pop()).toBe('False False');
+    expect(struct.stdout.trim().split('\n').pop()).toBe('True True');
+  });
+
   test('production.py (strict mode) prints no warning', () => {
     expect(runs['production.py'].stderr).not.toContain('[cdk8s-airflow] warning');
   });

@@ -4,11 +4,12 @@ repository, task logs in S3 through IRSA, StatsD metrics with a ServiceMonitor a
 schedulers and API servers, PgBouncer, maintenance CronJobs and NetworkPolicies.
 
 It references the same user Secrets as the TypeScript example (airflow-db, airflow-redis, airflow-core, airflow-git,
-airflow-tls, registry-credentials, flower-auth) and writes the same YAML, byte for byte.
+airflow-tls, registry-credentials, flower-auth, airflow-admin) and writes the same YAML, byte for byte.
 """
 import cdk8s_plus_28 as kplus
 from cdk8s import App, Chart, Duration, Size
 from cdk8s_airflow import (
+    AirflowAuth,
     AirflowDeployment,
     AirflowExecutor,
     AirflowIngressOptions,
@@ -21,6 +22,7 @@ from cdk8s_airflow import (
     CeleryExecutorOptions,
     CeleryWorkerPoolOptions,
     DatabaseCleanupOptions,
+    FabAdminOptions,
     FlowerOptions,
     GitAuth,
     GitSyncSidecar,
@@ -62,6 +64,13 @@ class ProductionChart(Chart):
                 fernet_key=kplus.SecretValue(secret=core, key="fernet-key"),
                 api_secret_key=kplus.SecretValue(secret=core, key="api-secret-key"),
                 jwt_secret=kplus.SecretValue(secret=core, key="jwt-secret"),
+            ),
+            # FAB in production: a first admin created once by a Job; add OAuth or LDAP with `webserver_config`.
+            auth=AirflowAuth.fab(
+                admin=FabAdminOptions(
+                    email="data-platform@example.com",
+                    password=kplus.SecretValue(secret=secret("airflow-admin"), key="password"),
+                )
             ),
             image_pull_secrets=[secret("registry-credentials")],
             executor=AirflowExecutor.celery_and_kubernetes(
@@ -110,7 +119,9 @@ class ProductionChart(Chart):
                 pod_cleanup=PodCleanupOptions(),
             ),
             network_policies=NetworkPolicyOptions(
-                kubernetes_api_cidrs=["172.20.0.1/32"],
+                # the API server's endpoints, not the `kubernetes` Service's ClusterIP (policies see translated addresses):
+                # kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes (on EKS: the control plane's ENI subnets).
+                kubernetes_api_cidrs=["10.0.0.0/20"],
                 database_egress=[NetworkPolicyEgressRule(cidrs=["10.0.32.0/20"], ports=[5432])],
                 broker_egress=[NetworkPolicyEgressRule(cidrs=["10.0.48.0/24"], ports=[6379])],
                 ui_ingress_from=[NetworkPeer.in_namespace("ingress-nginx")],

@@ -13,8 +13,8 @@ class QuickstartChart(Chart):
             self,
             "Airflow",
             load_examples=True,
-            # no login in the quick start: everyone is admin. Use a real auth manager in production.
-            settings={"core.simple_auth_manager_all_admins": "True"},
+            # the default login: user `admin`, its password generated once in the cluster (see README, "Logging in"):
+            # kubectl -n airflow get secret airflow-simple-auth -o jsonpath='{.data.password-admin}' | base64 -d
         )
 
 

@@ -68,7 +68,7 @@ describeWith(['python-packaging'], 'Python cdk8s apps with the built wheel (exam
         'from cdk8s_airflow import AirflowDeployment',
         'app = App()',
         'chart = Chart(app, "quickstart", namespace="airflow")',
-        'AirflowDeployment(chart, "Airflow", load_examples=False, settings={"core.simple_auth_manager_all_admins": "True"})',
+        'AirflowDeployment(chart, "Airflow", load_examples=False)',
         'app.synth()',
       ].join('\n')]),
     ]);

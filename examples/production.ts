@@ -2,7 +2,8 @@ import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  AirflowApp, AirflowAuth, AirflowDeployment, AirflowExecutor, AirflowLogs, AirflowMetrics, CeleryBroker, GitAuth, GitSyncSidecar, MetadataDatabase, NetworkPeer,
+  AirflowApp, AirflowAuth, AirflowDeployment, AirflowExecutor, AirflowLogs, AirflowMetrics, CeleryBroker, GitAuth, GitSyncSidecar, MetadataDatabase,
+  NetworkPeer,
   S3Credentials, WorkerAutoscaling,
 } from '../src';
 

@@ -1,4 +1,5 @@
 import * as kplus from 'cdk8s-plus-28';
+import { AirflowTopology } from './components/airflow-topology';
 import { MetadataDatabase } from './database/metadata-database';
 import { AirflowExecutor } from './executors/airflow-executor';
 import { WorkerAutoscaling } from './executors/worker-autoscaling';
@@ -33,6 +34,7 @@ export function checkDeploymentProps(props: unknown): void {
   }
   expectInstance(p.logs, AirflowLogs, 'logs', 'an AirflowLogs (AirflowLogs.local(), .s3(...), ...)');
   expectInstance(p.executor, AirflowExecutor, 'executor', 'an AirflowExecutor (AirflowExecutor.kubernetes(), .celery(...), ...), not its name');
+  expectInstance(p.topology, AirflowTopology, 'topology', 'an AirflowTopology (AirflowTopology.standard() or .compact())');
   expectStringMap(p.settings, 'settings');
   expectStringMap(p.unknownSettings, 'unknownSettings');
   expectObject(p.connections, 'connections');

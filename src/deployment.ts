@@ -4,7 +4,9 @@ import { Construct } from 'constructs';
 import { AirflowAuth } from './auth/airflow-auth';
 import { AirflowAuthBinding } from './auth/auth-binding';
 import { addImagePullSecretsEverywhere } from './components/airflow-pod-extras';
+import { AirflowTopology } from './components/airflow-topology';
 import { AirflowApiServer, AirflowApiServerOptions, ApiServerApps, SPLIT_API_SERVER_SINCE } from './components/api-server';
+import { CompactPod } from './components/compact-pod';
 import { AirflowDagProcessor, AirflowDagProcessorOptions } from './components/dag-processor';
 import { AirflowScheduler, AirflowSchedulerOptions } from './components/scheduler';
 import { AirflowTriggerer, AirflowTriggererOptions } from './components/triggerer';
@@ -203,12 +205,20 @@ export interface AirflowDeploymentProps {
    */
   readonly logs?: AirflowLogs;
   /**
-   * The executor: `AirflowExecutor.kubernetes()`, `.celery()`, `.celeryAndKubernetes()` or (Airflow 2)
-   * `.celeryKubernetes()`.
+   * The executor: `AirflowExecutor.kubernetes()`, `.celery()`, `.celeryAndKubernetes()`, (Airflow 2)
+   * `.celeryKubernetes()` or, with `topology: AirflowTopology.compact()`, `.local()`.
    *
    * @default AirflowExecutor.kubernetes()
    */
   readonly executor?: AirflowExecutor;
+  /**
+   * How the long-running components are laid out: a Deployment each (`AirflowTopology.standard()`), or every one as
+   * a container of one pod (`AirflowTopology.compact()`, for dev and CI clusters: no high availability, one restart
+   * restarts everything).
+   *
+   * @default AirflowTopology.standard()
+   */
+  readonly topology?: AirflowTopology;
   /**
    * Any `airflow.cfg` setting, keyed `section.key`, e.g. `{ 'core.default_timezone': 'Europe/Paris' }`.
    *
@@ -475,6 +485,8 @@ export class AirflowDeployment extends Construct {
       throw new Error(`AirflowExecutor.celeryKubernetes() is for Airflow 2 only, but 'airflowVersion' is ${version.version}: `
         + 'use AirflowExecutor.celeryAndKubernetes() (tasks choose with executor="KubernetesExecutor")');
     }
+    const topology = props.topology ?? AirflowTopology.standard();
+    checkTopology(topology, executor, props);
     config.setOwned('core', 'executor', executor.setting, 'executor');
     if (executor._kubernetesQueue !== undefined) {
       config.setOwned('celery_kubernetes_executor', 'kubernetes_queue', executor._kubernetesQueue, 'executor (AirflowExecutor.celeryKubernetes)');
@@ -543,6 +555,11 @@ export class AirflowDeployment extends Construct {
 
     // with the KubernetesExecutor the scheduler launches task pods and the UI reads their logs from the API.
     const apiAccess = kubernetes !== undefined;
+    if (topology.isCompact) {
+      recipe._compactPod = new CompactPod(this, 'Compact', {
+        ...topology._options, recipe, automountServiceAccountToken: apiAccess, schedulerRunsTasks: executor.setting === 'LocalExecutor',
+      });
+    }
     if (version.isAirflow3) {
       const split = props.executionApiServer !== undefined;
       const apiServer = new AirflowApiServer(this, 'ApiServer', {
@@ -601,7 +618,7 @@ export class AirflowDeployment extends Construct {
       });
     }
     // last, once every pod exists.
-    addImagePullSecretsEverywhere(this, props.imagePullSecrets ?? [], this.kubernetesExecutor ? [this.kubernetesExecutor.podTemplate] : []);
+    addImagePullSecretsEverywhere(this, props.imagePullSecrets ?? [], this.kubernetesExecutor?.allPodTemplates ?? []);
     if (props.networkPolicies) {
       this.networkPolicies = new AirflowNetworkPolicies(this, 'NetworkPolicies', { deployment: this, ...props.networkPolicies });
     }
@@ -693,6 +710,41 @@ function checkMajorSpecificProps(version: AirflowVersion, props: AirflowDeployme
   if (props.executionApiServer !== undefined && version.isAirflow3 && !version.atLeast(...SPLIT_API_SERVER_SINCE)) {
     throw new Error(`'executionApiServer' needs Airflow ${SPLIT_API_SERVER_SINCE.join('.')} or later, but 'airflowVersion' is ${version.version}, `
       + "whose 'airflow api-server' ignores --apps and always serves every app: upgrade Airflow or remove executionApiServer");
+  }
+  if (props.executionApiServer?.workers !== undefined) {
+    // [api] workers and the other worker settings are airflow.cfg keys, one file for every API server
+    throw new Error("'executionApiServer.workers' cannot be set: the worker settings ([api] workers, server_type, ...) are airflow.cfg keys "
+      + "that every API server reads; set 'apiServer.workers' (the Execution API server runs as many) and size 'executionApiServer.resources' for it");
+  }
+}
+
+/**
+ * The combinations `AirflowTopology.compact()` cannot run, and the LocalExecutor outside it. Per-component pod settings
+ * and replicas are checked by each component (`AirflowComponent`).
+ */
+function checkTopology(topology: AirflowTopology, executor: AirflowExecutor, props: AirflowDeploymentProps): void {
+  if (!topology.isCompact) {
+    if (executor.setting === 'LocalExecutor') {
+      throw new Error("AirflowExecutor.local() runs tasks inside the scheduler, which needs 'topology: AirflowTopology.compact()': with a pod per "
+        + 'component the task logs stay in the scheduler pods, out of reach of the UI; use AirflowExecutor.kubernetes(), or the compact topology');
+    }
+    return;
+  }
+  if (executor._celery) {
+    throw new Error(`'topology' is AirflowTopology.compact(), one pod for every component, but 'executor' (${executor.setting}) runs Celery workers, `
+      + 'a broker and pools of their own: use AirflowExecutor.kubernetes() or AirflowExecutor.local(), or AirflowTopology.standard()');
+  }
+  if (props.triggerer?.autoscaling) {
+    throw new Error("'triggerer.autoscaling' cannot scale the triggerer with 'topology: AirflowTopology.compact()', where it is a container of the "
+      + 'one pod: remove it, or use AirflowTopology.standard()');
+  }
+  if (props.executionApiServer) {
+    throw new Error("'executionApiServer' runs the Execution API in pods of its own, but 'topology' is AirflowTopology.compact(), one pod "
+      + 'for every component: remove executionApiServer, or use AirflowTopology.standard()');
+  }
+  if (props.networkPolicies) {
+    throw new Error("'networkPolicies' are not available with 'topology: AirflowTopology.compact()' yet: the policies allow flows between "
+      + 'component pods, and the compact pod holds them all; remove networkPolicies, or use AirflowTopology.standard()');
   }
 }
 

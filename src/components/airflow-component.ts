@@ -152,8 +152,10 @@ export abstract class AirflowComponent extends Construct {
   public readonly airflowPod: AirflowPod;
   /** The pod recipe the pods are built from. */
   public readonly recipe: AirflowPodRecipe;
-  /** The PodDisruptionBudget, unless `podDisruptionBudget` is false. */
+  /** The PodDisruptionBudget, unless `podDisruptionBudget` is false (none in the compact topology). */
   public readonly podDisruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
+  /** The component label of the pods: the component's own, or `compact` in the compact topology (for Services). */
+  protected readonly podComponent: string;
 
   protected constructor(scope: Construct, id: string, props: AirflowComponentProps, spec: AirflowComponentSpec) {
     super(scope, id);
@@ -171,6 +173,46 @@ export abstract class AirflowComponent extends Construct {
     }
     this.recipe = props.recipe;
     const names = props.recipe._names;
+    props.recipe.config._checkUserEnvironment(props.envVariables ?? {}, `envVariables of ${spec.component}`);
+    for (const name of Object.keys(props.envVariables ?? {})) checkEnvName(name, `envVariables of ${spec.component}`);
+    checkResources(props.resources, `resources of ${spec.component}`);
+    const host = props.recipe._compactPod;
+    if (host) {
+      // AirflowTopology.compact(): a container of the one pod, which owns everything pod-level.
+      checkCompactProps(spec.component, props);
+      this.podComponent = host.component;
+      this.deployment = host.deployment;
+      this.serviceAccount = host.serviceAccount;
+      this.airflowPod = host.airflowPod;
+      const runsTasks = spec.component === 'scheduler' && host.schedulerRunsTasks;
+      this.container = this.airflowPod.addAirflowContainer({
+        name: spec.component,
+        args: spec.args,
+        resources: props.resources ?? spec.resources,
+        envVariables: { ...spec.envVariables, ...props.envVariables },
+        ports: spec.ports,
+        liveness: spec.liveness,
+        readiness: spec.readiness,
+        startup: spec.startup,
+        secretComponents: runsTasks ? [spec.component, 'worker'] : [spec.component],
+      });
+      const sharedMetadata = this.deployment.podMetadata;
+      for (const sidecar of props.sidecars ?? []) {
+        sidecar.bind(this, this.airflowPod, {
+          component: spec.component, recipe: props.recipe, container: this.container, podMetadata: sharedMetadata,
+        });
+      }
+      applyPodExtras({
+        where: spec.component,
+        pod: this.deployment,
+        airflowPod: this.airflowPod,
+        container: this.container,
+        apiObject: ApiObject.of(this.deployment),
+        podSpecPath: '/spec/template/spec',
+      }, props);
+      return;
+    }
+    this.podComponent = spec.component;
     this.serviceAccount = props.serviceAccount ?? new kplus.ServiceAccount(this, 'ServiceAccount', {
       automountToken: false, metadata: { ...names.metadata(this, 'ServiceAccount', spec.component), annotations: props.serviceAccountAnnotations },
     });
@@ -196,9 +238,6 @@ export abstract class AirflowComponent extends Construct {
       component: spec.component,
       podMetadata: this.deployment.podMetadata,
     });
-    props.recipe.config._checkUserEnvironment(props.envVariables ?? {}, `envVariables of ${spec.component}`);
-    for (const name of Object.keys(props.envVariables ?? {})) checkEnvName(name, `envVariables of ${spec.component}`);
-    checkResources(props.resources, `resources of ${spec.component}`);
     this.container = this.airflowPod.addAirflowContainer({
       name: spec.component,
       args: spec.args,
@@ -245,6 +284,35 @@ export abstract class AirflowComponent extends Construct {
     } else if (replicas === 1) {
       AirflowWarnings.of(this).add(`${spec.component} has one replica and no PodDisruptionBudget ('podDisruptionBudget: false'): `
         + 'nothing tells a node drain or the cluster autoscaler to wait for a replacement');
+    }
+  }
+}
+
+/** Per-component settings that belong to the one pod of the compact topology: `[prop, what to do]`. */
+const POD_LEVEL_PROPS: Array<[keyof AirflowComponentOptions, string]> = [
+  ['serviceAccount', 'the pod has one ServiceAccount'],
+  ['serviceAccountAnnotations', 'set AirflowTopology.compact({ serviceAccountAnnotations })'],
+  ['nodeSelector', 'set AirflowTopology.compact({ nodeSelector })'],
+  ['tolerations', 'set AirflowTopology.compact({ tolerations })'],
+  ['affinity', 'set AirflowTopology.compact({ affinity })'],
+  ['terminationGracePeriod', 'set AirflowTopology.compact({ terminationGracePeriod })'],
+  ['podLabels', 'set AirflowTopology.compact({ podLabels })'],
+  ['podAnnotations', 'set AirflowTopology.compact({ podAnnotations })'],
+  ['podDisruptionBudget', 'the one pod has none (it has no replica to keep)'],
+  ['priorityClassName', 'the pod has one priority class'],
+  ['imagePullSecrets', "set the deployment's imagePullSecrets"],
+];
+
+/** Fails on what a component cannot have as a container of the compact topology's one pod. */
+function checkCompactProps(component: string, props: AirflowComponentProps): void {
+  if (props.replicas !== undefined && props.replicas !== 1) {
+    throw new Error(`'replicas' of ${component} is ${props.replicas}, but 'topology' is AirflowTopology.compact(): every component runs once, `
+      + 'in one pod, so there is no high availability to scale: remove replicas, or use AirflowTopology.standard()');
+  }
+  for (const [prop, fix] of POD_LEVEL_PROPS) {
+    if (props[prop] !== undefined) {
+      throw new Error(`'${prop}' of ${component} cannot be set with 'topology: AirflowTopology.compact()', where every component is a container `
+        + `of one pod: ${fix}`);
     }
   }
 }

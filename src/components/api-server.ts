@@ -1,12 +1,21 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import { ApiServerWorkers, applyApiServerWorkers } from './api-server-workers';
 import { AirflowWebComponent, AirflowWebOptions, AirflowWebProps } from './web-ui';
-import { cpuAndMemory } from '../pod/security';
+import { AirflowWarnings } from '../warnings';
 
 /**
  * Options for `AirflowApiServer`.
  */
-export interface AirflowApiServerOptions extends AirflowWebOptions {}
+export interface AirflowApiServerOptions extends AirflowWebOptions {
+  /**
+   * The worker processes of each replica: `[api] workers`, `worker_timeout` and, on Airflow 3.2+, `server_type`
+   * (gunicorn) with rolling worker refresh. The default resources grow with the workers (see `ApiServerWorkers`).
+   *
+   * @default - Airflow's: one uvicorn worker.
+   */
+  readonly workers?: ApiServerWorkers;
+}
 
 /**
  * Which applications one `airflow api-server` serves (`--apps`).
@@ -23,7 +32,7 @@ export enum ApiServerApps {
 /**
  * Props for `AirflowApiServer`.
  */
-export interface AirflowApiServerProps extends AirflowWebProps {
+export interface AirflowApiServerProps extends AirflowWebProps, AirflowApiServerOptions {
   /**
    * The applications this server runs. `EXECUTION` makes it the component `execution-api-server`
    * (`<release>-execution-api-server`), probed on the Execution API's `/execution/health`.
@@ -50,7 +59,7 @@ export const SPLIT_API_SERVER_SINCE: readonly [number, number] = [3, 1];
  *
  * Probed on `/api/v2/version` (`/execution/health` when it serves only the Execution API: airflow-core 3.2.2
  * `api_fastapi/execution_api/routes/__init__.py` mounts the health router at `/health`). It needs no DAG files.
- * Default resources: 250m CPU, 1Gi memory request, 2Gi memory limit.
+ * Default resources: 250m CPU, 1Gi memory request, 2Gi memory limit, for one worker (`workers` scales them).
  */
 export class AirflowApiServer extends AirflowWebComponent {
   /** The applications this server runs. */
@@ -67,13 +76,15 @@ export class AirflowApiServer extends AirflowWebComponent {
         + `but the recipe uses Airflow ${version.version}, whose API server always serves every app: upgrade Airflow or keep one API server`);
     }
     const execution = apps === ApiServerApps.EXECUTION;
-    super(scope, id, props, {
+    const workers = applyApiServerWorkers(props.recipe, props.workers, props.resources);
+    super(scope, id, { ...props, resources: workers.resources }, {
       component: execution ? 'execution-api-server' : 'api-server',
       args: ['airflow', 'api-server', ...(apps === ApiServerApps.ALL ? [] : ['--apps', apps])],
       dags: false,
-      resources: cpuAndMemory(250, 1024, 2048),
+      resources: workers.resources,
       terminationGracePeriod: Duration.seconds(30),
     }, execution ? '/execution/health' : '/api/v2/version');
     this.apps = apps;
+    for (const warning of workers.warnings) AirflowWarnings.of(this).add(warning);
   }
 }

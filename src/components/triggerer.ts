@@ -45,6 +45,6 @@ export class AirflowTriggerer extends AirflowComponent {
       clusterIP: 'None',
       ports: [{ name: 'triggerer-logs', port: TRIGGERER_LOG_PORT, targetPort: TRIGGERER_LOG_PORT }],
     });
-    names.selectService(this.logService, 'triggerer');
+    names.selectService(this.logService, this.podComponent);
   }
 }

@@ -65,7 +65,7 @@ export abstract class AirflowWebComponent extends AirflowComponent {
       type: props.serviceType ?? kplus.ServiceType.CLUSTER_IP,
       ports: [{ name: 'http', port: WEB_PORT, targetPort: WEB_PORT }],
     });
-    names.selectService(this.service, spec.component);
+    names.selectService(this.service, this.podComponent);
     if (props.ingress) {
       this.ingress = new AirflowIngress(this, 'Ingress', { ...props.ingress, webUi: this });
     }

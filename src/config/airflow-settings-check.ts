@@ -96,6 +96,19 @@ function addedLater(version: AirflowVersion, name: string): { since: string; typ
 }
 
 /**
+ * The Airflow release that added a setting, when it is later than `version`: undefined when `version` has it (or when
+ * the data does not know the setting at all). For typed props that write a setting of a recent release.
+ *
+ * @internal
+ */
+export function settingAddedAfter(version: AirflowVersion, section: string, key: string): string | undefined {
+  if (!version.isAirflow3) return undefined;
+  const name = `${section}.${key}`;
+  const since = airflowSettingsData(version).since?.[name] ?? addedLater(version, name)?.since;
+  return since !== undefined && !releasedBy(version, since) ? since : undefined;
+}
+
+/**
  * Splits `section.key`, or throws the `format` error naming `prop`.
  *
  * @internal
@@ -213,6 +226,11 @@ function check(version: AirflowVersion, section: string, key: string, value: str
   const data = airflowSettingsData(version);
   const name = render(section, key);
   const type = data.sections[section]?.[key];
+  const addedIn = data.since?.[`${section}.${key}`];
+  if (type !== undefined && addedIn !== undefined && !releasedBy(version, addedIn)) {
+    // known to the 3.0-3.2 data, but added after the chosen release (e.g. `api.server_type` on 3.1.8)
+    return formatSettingsError('addedLater', { name, since: addedIn, version: version.version, prop });
+  }
   if (type !== undefined) {
     return value === undefined ? undefined : checkValue(data, `${section}.${key}`, type, value, name);
   }

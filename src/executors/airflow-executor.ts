@@ -13,6 +13,16 @@ export class AirflowExecutor {
     return new AirflowExecutor('KubernetesExecutor', undefined, options);
   }
 
+  /**
+   * Tasks run as processes of the scheduler (`LocalExecutor`, at most `parallelism` at once): only with
+   * `topology: AirflowTopology.compact()`, whose one pod shares the DAGs and the task logs of the scheduler with the
+   * other components. Airflow runs a LocalExecutor in each scheduler ("Local Executor", Airflow 3.2 docs
+   * core-concepts/executor/local.rst): with a pod per scheduler the UI could not read the logs of running tasks.
+   */
+  public static local(): AirflowExecutor {
+    return new AirflowExecutor('LocalExecutor');
+  }
+
   /** Celery workers pulling tasks from a broker (`CeleryExecutor`). */
   public static celery(options: CeleryExecutorOptions = {}): AirflowExecutor {
     checkCeleryOptions(options, 'AirflowExecutor.celery options');
@@ -59,6 +69,7 @@ function checkCeleryOptions(options: unknown, prop: string): void {
     expectObject(pool, poolProp);
     const p = (pool ?? {}) as Record<string, any>;
     expectString(p.name, `${poolProp}.name`);
+    expectString(p.image, `${poolProp}.image`);
     expectArray(p.queues, `${poolProp}.queues`, expectString);
     expectNumber(p.replicas, `${poolProp}.replicas`, true);
     expectNumber(p.workerConcurrency, `${poolProp}.workerConcurrency`, true);
@@ -75,4 +86,9 @@ function checkKubernetesOptions(options: unknown, prop: string): void {
   const o = (options ?? {}) as Record<string, any>;
   expectBoolean(o.deleteWorkerPodsOnFailure, `${prop}.deleteWorkerPodsOnFailure`);
   expectDuration(o.terminationGracePeriod, `${prop}.terminationGracePeriod`);
+  expectObject(o.podTemplates, `${prop}.podTemplates`);
+  for (const [name, template] of Object.entries((o.podTemplates ?? {}) as Record<string, any>)) {
+    expectObject(template, `${prop}.podTemplates.${name}`);
+    expectString(template?.image, `${prop}.podTemplates.${name}.image`);
+  }
 }

@@ -10,6 +10,7 @@ import { AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 import { applyPlacement, PodPlacement } from '../pod/placement';
 import { cpuAndMemory } from '../pod/security';
 import { IAirflowSidecar } from '../sidecars/airflow-sidecar';
+import { checkAirflowImage } from '../utils/image';
 import { checkStorageSize } from '../utils/k8s-values';
 
 /** The port Celery workers serve task logs on. */
@@ -39,6 +40,20 @@ export interface CeleryWorkerPoolOptions extends PodPlacement, AirflowPodExtras 
    * @default - one queue named like the pool.
    */
   readonly queues?: string[];
+  /**
+   * The image of the pool's workers, e.g. your image with CUDA for a `gpu` pool or with the Spark client for a `spark`
+   * pool. It must be pinned and the same Airflow release as the deployment (the same check as its `image`): the
+   * workers run the tasks the scheduler of that release sends them.
+   *
+   * @default - the deployment's image.
+   */
+  readonly image?: string;
+  /**
+   * The pull policy of `image`.
+   *
+   * @default - the deployment's pull policy.
+   */
+  readonly imagePullPolicy?: kplus.ImagePullPolicy;
   /**
    * Number of workers when not autoscaled (an error together with `autoscaling`).
    *
@@ -267,7 +282,9 @@ export class CeleryWorkerPool extends Construct {
     podMetadata.addAnnotation('cluster-autoscaler.kubernetes.io/safe-to-evict', String(props.safeToEvict ?? false));
     podMetadata.addAnnotation('kubectl.kubernetes.io/default-container', 'worker');
 
-    const pod = recipe.bind(this, this.workload, { mode: DagPodMode.LONG_RUNNING, dags: true, component: 'worker', podMetadata });
+    const pod = recipe.bind(this, this.workload, {
+      mode: DagPodMode.LONG_RUNNING, dags: true, component: 'worker', podMetadata, image: p.image, imagePullPolicy: props.imagePullPolicy,
+    });
     const ping = ['sh', '-c', 'CONNECTION_CHECK_MAX_COUNT=0 exec /entrypoint python -m celery'
       + ' --app airflow.providers.celery.executors.celery_executor.app inspect ping -d "celery@$(hostname)"'];
     const env: { [name: string]: kplus.EnvValue } = {
@@ -376,11 +393,13 @@ class WorkerStatefulSet extends kplus.StatefulSet {
   }
 }
 
-function validatePool(props: CeleryWorkerPoolProps): { queues: string[]; concurrency: number; replicas?: number; grace: Duration } {
+function validatePool(props: CeleryWorkerPoolProps): { queues: string[]; concurrency: number; replicas?: number; grace: Duration; image?: string } {
   const where = `CeleryWorkerPool '${props.name}'`;
   if (!/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/.test(props.name)) {
     throw new Error(`CeleryWorkerPool: 'name' must be 1-32 lower-case letters, digits and '-', starting and ending with a letter or digit, got '${props.name}'`);
   }
+  // the pool's own image: pinned, and the deployment's Airflow release (its scheduler sends the tasks).
+  if (props.image !== undefined) checkAirflowImage(props.image, props.recipe.version, `pools[${props.name}].image`);
   const queues = props.queues ?? [props.name];
   if (queues.length === 0) {
     throw new Error(`${where}: 'queues' is empty, so the pool would take no task: name at least one queue (tasks pick one with queue=...)`);
@@ -414,5 +433,5 @@ function validatePool(props: CeleryWorkerPoolProps): { queues: string[]; concurr
   }
   const grace = props.terminationGracePeriod
     ?? (props.longestTask ? Duration.seconds(Math.ceil(props.longestTask.toSeconds() * 1.5)) : Duration.seconds(600));
-  return { queues, concurrency, replicas, grace };
+  return { queues, concurrency, replicas, grace, image: props.image };
 }

@@ -286,7 +286,7 @@ class Converter {
     const legacyCeleryKubernetes = names.includes('CeleryKubernetesExecutor') && !this.version.isAirflow3;
     for (const name of names) {
       if (name === 'LocalExecutor' || name === 'LocalKubernetesExecutor') {
-        this.reports.push({ path: 'executor', what: `${name} runs tasks inside the scheduler`, instead: 'tasks run in KubernetesExecutor pods in the program; use AirflowExecutor.celery() for long-lived workers' });
+        this.reports.push({ path: 'executor', what: `${name} runs tasks inside the scheduler`, instead: 'tasks run in KubernetesExecutor pods in the program; use AirflowExecutor.celery() for long-lived workers, or AirflowExecutor.local() with topology: AirflowTopology.compact() (every component in one pod, no HA)' });
         kubernetes = true;
       } else if (!['CeleryExecutor', 'KubernetesExecutor', 'CeleryKubernetesExecutor'].includes(name)) {
         this.reports.push({ path: 'executor', what: `${name} is not supported by the library`, instead: 'the program uses the KubernetesExecutor' });

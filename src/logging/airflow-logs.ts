@@ -21,9 +21,9 @@ const WORKLOAD_IDENTITY_ANNOTATION = 'iam.gke.io/gcp-service-account';
 const KEY_FILE_DIR = '/opt/airflow/secrets/remote-logs';
 const KEY_FILE_NAME = 'key.json';
 /** Components whose pods read or write task logs: they get the remote logs connection and credentials. */
-const LOG_USERS = new Set(['scheduler', 'api-server', 'webserver', 'triggerer', 'dag-processor', 'worker', 'task']);
+const LOG_USERS = new Set(['compact', 'scheduler', 'api-server', 'webserver', 'triggerer', 'dag-processor', 'worker', 'task']);
 /** Long-running components that write logs of their own (and, for workers, of tasks): they get the groomer. */
-const LOG_WRITERS = new Set(['scheduler', 'dag-processor', 'triggerer', 'worker', 'task']);
+const LOG_WRITERS = new Set(['compact', 'scheduler', 'dag-processor', 'triggerer', 'worker', 'task']);
 
 /**
  * Where task logs are kept.
@@ -392,7 +392,7 @@ export class AirflowLogs {
       }
       volume = kplus.Volume.fromPersistentVolumeClaim(options.podScope, 'LogsVolume', this.claim(options.sharedScope), { name: 'logs' });
       // the volume is shared: one groomer (in the scheduler) is enough.
-      groomed = options.component === 'scheduler' && (explicit ?? true);
+      groomed = (options.component === 'scheduler' || options.component === 'compact') && (explicit ?? true);
     } else {
       // a StatefulSet swaps the emptyDir for a claim per pod (CeleryWorkerPool), whose logs outlive the pod.
       volume = kplus.Volume.fromEmptyDir(options.podScope, 'LogsVolume', 'logs');

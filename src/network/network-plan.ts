@@ -245,7 +245,7 @@ const KUBERNETES_SERVICE_IPS = ['10.96.0.1', '10.100.0.1', '172.20.0.1', '10.0.0
 /** Every pod under the deployment (and the task pod template), grouped the way policies select them. */
 function discoverGroups(deployment: AirflowDeployment, instance: string): PodGroup[] {
   const pods = deployment.node.findAll().filter((c): c is kplus.AbstractPod => c instanceof kplus.AbstractPod);
-  if (deployment.kubernetesExecutor) pods.push(deployment.kubernetesExecutor.podTemplate);
+  if (deployment.kubernetesExecutor) pods.push(...deployment.kubernetesExecutor.allPodTemplates);
   const groups: PodGroup[] = [];
   for (const pod of pods) {
     const labels: { [key: string]: string } = pod.podMetadata.toJson().labels ?? {};

@@ -2,6 +2,7 @@ import { ApiObjectMetadataDefinition, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { cpuAndMemory, restrictedContainerSecurityContext } from './security';
+import type { CompactPodHost } from '../components/compact-pod';
 import { AirflowConfig, airflowEnvName } from '../config/airflow-config';
 import { DagPodMode, DagSource, DagSourceBinding, IDagSource } from '../dags/dag-source';
 import { AirflowLogs } from '../logging/airflow-logs';
@@ -82,6 +83,19 @@ export interface AirflowPodOptions {
   readonly component: string;
   /** The pod template's metadata, where labels and the config checksum go. */
   readonly podMetadata: ApiObjectMetadataDefinition;
+  /**
+   * The image of this pod's Airflow containers (a Celery pool or a named task pod template of its own), checked like
+   * the recipe's: pinned, and the same Airflow release.
+   *
+   * @default - the recipe's image.
+   */
+  readonly image?: string;
+  /**
+   * The pull policy of `image`.
+   *
+   * @default - the recipe's pull policy.
+   */
+  readonly imagePullPolicy?: kplus.ImagePullPolicy;
 }
 
 /**
@@ -110,6 +124,13 @@ export interface AirflowContainerOptions {
    * @default - none.
    */
   readonly ports?: kplus.ContainerPort[];
+  /**
+   * The components whose secrets the container gets (`SECRET_SCOPE`), e.g. `['scheduler', 'worker']` for a scheduler
+   * that also runs tasks (the LocalExecutor), or one component of a pod that holds several (`AirflowTopology.compact()`).
+   *
+   * @default - the pod's component.
+   */
+  readonly secretComponents?: string[];
   /** @default - none. */
   readonly liveness?: kplus.Probe;
   /** @default - none. */
@@ -129,6 +150,12 @@ export interface AirflowContainerOptions {
 export class AirflowPodRecipe {
   /** The configuration. */
   public readonly config: AirflowConfig;
+  /**
+   * The one pod every long-running component joins with `AirflowTopology.compact()` (set by `AirflowDeployment`).
+   *
+   * @internal
+   */
+  public _compactPod?: CompactPodHost;
   /** The Airflow version. */
   public readonly version: AirflowVersion;
   /** The Airflow image. */
@@ -226,12 +253,12 @@ export class AirflowPodRecipe {
    *
    * @internal
    */
-  public _environment(component: string): { [name: string]: kplus.EnvValue } {
+  public _environment(component: string, also: string[] = []): { [name: string]: kplus.EnvValue } {
     this.containersCreated = true;
     const secrets = this.config.secretSettings;
     const resultBackendGiven = secrets.some(s => s.section === 'celery' && s.key === 'result_backend')
       || this.config.get('celery', 'result_backend') !== undefined;
-    const scope = secretKindsOf(this.version, component, resultBackendGiven, this.executionApiSplit);
+    const scope = new Set([component, ...also].flatMap(c => [...secretKindsOf(this.version, c, resultBackendGiven, this.executionApiSplit)]));
     const env: { [name: string]: kplus.EnvValue } = {};
     for (const setting of secrets) {
       const kind = SECRET_KIND_OF_SETTING[`${setting.section}.${setting.key}`];
@@ -301,11 +328,17 @@ export class AirflowPod {
   private pendingGroomer?: () => void;
 
   private readonly component: string;
+  /** The image of this pod's Airflow containers (and its log groomer). */
+  public readonly image: string;
+  /** The pull policy of `image`. */
+  public readonly imagePullPolicy: kplus.ImagePullPolicy;
 
   /** @internal */
   constructor(private readonly recipe: AirflowPodRecipe, scope: Construct, private readonly pod: kplus.AbstractPod, options: AirflowPodOptions) {
     const config = recipe.config;
     this.component = options.component;
+    this.image = options.image ?? recipe.image;
+    this.imagePullPolicy = options.imagePullPolicy ?? recipe.imagePullPolicy;
     for (const [key, value] of Object.entries(recipe._labels(options.component))) {
       options.podMetadata.addLabel(key, value);
     }
@@ -347,7 +380,7 @@ export class AirflowPod {
     Object.assign(this.env, logs.env);
     const groomer: ResolvedLogGroomer | undefined = logs.groomer;
     if (groomer) {
-      const { image, imagePullPolicy } = this.recipe;
+      const { image, imagePullPolicy } = this;
       this.pendingGroomer = () => pod.addContainer(logGroomerContainer(groomer, image, imagePullPolicy, logs.volume, LOGS_MOUNT_PATH));
     }
   }
@@ -401,11 +434,15 @@ export class AirflowPod {
   private containerProps(options: AirflowContainerOptions): kplus.ContainerProps {
     return {
       name: options.name,
-      image: this.recipe.image,
-      imagePullPolicy: this.recipe.imagePullPolicy,
+      image: this.image,
+      imagePullPolicy: this.imagePullPolicy,
       args: options.args,
       resources: options.resources,
-      envVariables: { ...this.recipe._environment(this.component), ...this.env, ...(options.envVariables ?? {}) },
+      envVariables: {
+        ...this.recipe._environment(options.secretComponents?.[0] ?? this.component, options.secretComponents?.slice(1)),
+        ...this.env,
+        ...(options.envVariables ?? {}),
+      },
       ports: options.ports,
       liveness: options.liveness,
       readiness: options.readiness,

@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import { Chart, Yaml } from 'cdk8s';
 import { mermaidDiagram } from './diagram';
 import { generatedSecretKeys, jsonPathField, preflightItems, shellWords } from './preflight';
 import { containersOf, podSpecs, reportObjects, ReportObjects } from './report-objects';
@@ -20,7 +20,7 @@ export function renderReport(deployment: AirflowDeployment): string {
   const nsArgs = ns ? ['-n', ns] : [];
   const release = deployment.releaseName;
   const executor = deployment.config.get('core', 'executor') ?? 'unknown';
-  const workloads = workloadRows(deployment, objects);
+  const workloads = workloadRows(objects);
   const out: string[] = [];
   out.push(REPORT_MARKER);
   out.push(`# Airflow \`${release}\`${ns ? ` in namespace \`${ns}\`` : ''}`);
@@ -90,7 +90,7 @@ interface WorkloadRow {
   readonly containers: string[];
 }
 
-function workloadRows(deployment: AirflowDeployment, objects: ReportObjects): WorkloadRow[] {
+function workloadRows(objects: ReportObjects): WorkloadRow[] {
   const scalers = new Map<string, string>();
   for (const o of objects.deployment) {
     if (o.kind === 'ScaledObject') {
@@ -115,12 +115,24 @@ function workloadRows(deployment: AirflowDeployment, objects: ReportObjects): Wo
     rows.push({
       component,
       kind: task ? 'Pod' : o.kind,
-      name: task ? `${deployment.kubernetesExecutor!.podTemplateConfigMap.name} (template)` : o.metadata.name,
+      name: task ? templateName(objects.deployment, o) : o.metadata.name,
       replicas,
       containers: (pod.spec.containers ?? []).map((c: any) => `\`${c.name}\`: \`${c.image}\` (${resources(c.resources?.requests)} / ${resources(c.resources?.limits)})`),
     });
   }
   return rows;
+}
+
+/** `<ConfigMap> (template)` for the default task pod template, `<ConfigMap> <key>` for a named one: the key holding it. */
+function templateName(objects: any[], pod: any): string {
+  const rendered = Yaml.stringify(pod);
+  for (const cm of objects.filter(x => x.kind === 'ConfigMap')) {
+    for (const [key, text] of Object.entries<string>(cm.data ?? {})) {
+      if (text !== rendered) continue;
+      return key === 'pod_template_file.yaml' ? `${cm.metadata.name} (template)` : `${cm.metadata.name} ${key}`;
+    }
+  }
+  return 'task pod template';
 }
 
 function resources(map: { [k: string]: string } | undefined): string {

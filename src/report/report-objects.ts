@@ -24,7 +24,7 @@ export function reportObjects(deployment: AirflowDeployment): ReportObjects {
     .map(o => o.toJson());
   const own = render(deployment);
   if (deployment.kubernetesExecutor) {
-    own.push(ApiObject.of(deployment.kubernetesExecutor.podTemplate).toJson());
+    for (const template of deployment.kubernetesExecutor.allPodTemplates) own.push(ApiObject.of(template).toJson());
   }
   return { deployment: own, chart: render(chart), namespace: chart.namespace };
 }

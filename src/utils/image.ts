@@ -53,13 +53,14 @@ export function airflowReleaseOfImage(image: string): string | undefined {
  * Fails when the Airflow image is not pinned, or its tag names another Airflow release than `version`: the library
  * renders the commands, settings and components of `version`, which another release may not have.
  *
+ * @param prop the prop the message names: `image`, `pools[gpu].image`, `podTemplates.spark.image`.
  * @internal
  */
-export function checkAirflowImage(image: string, version: AirflowVersion): void {
-  checkPinnedImage(image, "'image'", version.officialImage);
+export function checkAirflowImage(image: string, version: AirflowVersion, prop: string = 'image'): void {
+  checkPinnedImage(image, `'${prop}'`, version.officialImage);
   const release = airflowReleaseOfImage(image);
   if (release !== undefined && release !== version.version) {
-    throw new Error(`'image' ${image} is Airflow ${release}, but 'airflowVersion' is ${version.version}: `
+    throw new Error(`'${prop}' ${image} is Airflow ${release}, but 'airflowVersion' is ${version.version}: `
       + `set 'airflowVersion' to AirflowVersion.of('${release}'), or use the image of ${version.version} (e.g. '${version.officialImage}')`);
   }
 }

@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-28';
 import { describe, expect, test } from 'vitest';
-import { AirflowApiServer, AirflowConfig, AirflowConnection, AirflowExecutor, AirflowPodRecipe, AirflowVersion, ApiServerApps } from '../../src';
+import { AirflowApiServer, AirflowConfig, AirflowConnection, AirflowExecutor, AirflowPodRecipe, AirflowTopology, AirflowVersion, ApiServerApps } from '../../src';
 import { expectValidManifests } from '../support/manifests';
 import { airflowCfg, container, env, one, podSpec, synthDeployment, testChart } from '../support/synth';
 
@@ -80,6 +80,18 @@ describe('split API server: the Execution API in its own Deployment and Service 
     }, "AirflowApiServer 'apps' core needs Airflow 3.1 or later (airflow api-server --apps), but the recipe uses Airflow 3.0.6, whose API server always serves every app: upgrade Airflow or keep one API server"],
   ])('%s is refused', (_, build, message) => {
     expect(build).toThrow(message);
+  });
+
+  test('refused: its own worker settings (one airflow.cfg for both servers), and with the compact topology', () => {
+    const errorOf = (props: object) => { try { synthDeployment(props); } catch (e) { return (e as Error).message; } return 'accepted'; };
+    expect(errorOf({ executionApiServer: { workers: { count: 2 } } })).toBe("'executionApiServer.workers' cannot be set: the worker settings "
+      + "([api] workers, server_type, ...) are airflow.cfg keys that every API server reads; set 'apiServer.workers' (the Execution API server "
+      + "runs as many) and size 'executionApiServer.resources' for it");
+    expect(errorOf({ executionApiServer: {}, topology: AirflowTopology.compact() })).toBe("'executionApiServer' runs the Execution API in "
+      + "pods of its own, but 'topology' is AirflowTopology.compact(), one pod for every component: remove executionApiServer, or use "
+      + 'AirflowTopology.standard()');
+    // the worker settings of apiServer reach both: one airflow.cfg
+    expect(airflowCfg(synthDeployment({ executionApiServer: {}, apiServer: { workers: { count: 2 } } }).manifests)['api.workers']).toBe('2');
   });
 
   test('the recipe refuses a split after containers exist', () => {

@@ -89,7 +89,8 @@ describe('the props that matter', () => {
     expect(fernet.valueFrom.secretKeyRef).toEqual({ name: 'airflow-fernet-key', key: 'fernet-key' });
     // the secret generator creates only the login Secret of the auth manager (the chart's default has none we could keep),
     // never a Fernet key.
-    const generated = manifests.defaults.filter(o => o.metadata.annotations?.[GENERATES_SECRETS_ANNOTATION]).map(o => o.metadata.annotations[GENERATES_SECRETS_ANNOTATION]);
+    const generated = manifests.defaults.filter(o => o.metadata.annotations?.[GENERATES_SECRETS_ANNOTATION])
+      .map(o => o.metadata.annotations[GENERATES_SECRETS_ANNOTATION]);
     expect(generated).toEqual(['airflow-simple-auth']);
     // chart default: Celery with Redis, the embedded PostgreSQL's connection kept.
     expect(programs.defaults.source).toContain("kplus.Secret.fromSecretName(this, 'Secret-airflow-metadata', 'airflow-metadata')");

@@ -5,6 +5,7 @@ import { App, Testing } from 'cdk8s';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { CeleryKedaChart } from '../../examples/celery-keda';
+import { CompactChart } from '../../examples/compact';
 import { EksEfsS3Chart } from '../../examples/eks-efs-s3';
 import { OnPremGitChart } from '../../examples/onprem-git';
 import { ProductionChart } from '../../examples/production';
@@ -29,6 +30,7 @@ const EXAMPLES: Array<{ py: string; id: string; chart: (app: App, id: string) =>
   { py: 'celery_keda.py', id: 'celery-keda', chart: (app, id) => new CeleryKedaChart(app, id) },
   { py: 'eks_efs_s3.py', id: 'eks-efs-s3', chart: (app, id) => new EksEfsS3Chart(app, id) },
   { py: 'onprem_git.py', id: 'onprem-git', chart: (app, id) => new OnPremGitChart(app, id) },
+  { py: 'compact.py', id: 'compact', chart: (app, id) => new CompactChart(app, id) },
 ];
 
 /** Runs a Python file (or `-c` code) with the venv, writing YAML into a fresh folder. */
@@ -113,6 +115,26 @@ describeWith(['python-packaging'], 'Python cdk8s apps with the built wheel (exam
     const tsYamlText = tsYaml(app => chart(app, id), `${id}.k8s.yaml`);
     expect(pyYaml.length).toBeGreaterThan(10_000);
     expect(pyYaml).toBe(tsYamlText);
+  });
+
+  test('podTemplates (a map of structs): a dict value loses its snake_case keys, the KubernetesPodTemplate class keeps them (docs/errors.md)', async () => {
+    const program = (template: string) => python(['-c', [
+      'import cdk8s_plus_28 as kplus',
+      'from cdk8s import App, Chart',
+      'from cdk8s_airflow import AirflowDeployment, AirflowExecutor, KubernetesPodTemplate',
+      'chart = Chart(App(), "t", namespace="airflow")',
+      `AirflowDeployment(chart, "Airflow", executor=AirflowExecutor.kubernetes(pod_templates={"spark": ${template}}))`,
+      'cm = [o for o in chart.to_json() if o["kind"] == "ConfigMap" and "spark.yaml" in o["data"]][0]',
+      'print("nodeSelector" in cm["data"]["spark.yaml"], "imagePullPolicy: Always" in cm["data"]["spark.yaml"])',
+    ].join('\n')]);
+    const [dict, struct] = await Promise.all([
+      program('{"node_selector": {"pool": "spark"}, "image_pull_policy": kplus.ImagePullPolicy.ALWAYS}'),
+      program('KubernetesPodTemplate(node_selector={"pool": "spark"}, image_pull_policy=kplus.ImagePullPolicy.ALWAYS)'),
+    ]);
+    expectOk(dict);
+    expectOk(struct);
+    expect(dict.stdout.trim().split('\n').pop()).toBe('False False');
+    expect(struct.stdout.trim().split('\n').pop()).toBe('True True');
   });
 
   test('production.py (strict mode) prints no warning', () => {

@@ -3,7 +3,7 @@ import { join } from 'path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { airflow2CeleryPgBouncer, airflow2Kubernetes, airflow3Fab, RealCase, realCases } from './cases';
 import { STAND_INS } from './support';
-import { canEmulatePods, ENTRYPOINT_STAND_IN, imageEnv, PodFilesystem, podProcess, PodProcess, podSpecOf, runInitContainers, StandIns, workload } from '../support/real-airflow';
+import { canEmulatePods, ENTRYPOINT_STAND_IN, httpGet, imageEnv, initContainers, PodFilesystem, podProcess, PodProcess, podSpecOf, startPodServer, StandIns, workload } from '../support/real-airflow';
 import { describeWith } from '../support/real-components';
 import { asUser, PgBouncerService, pgbouncerVersion, PostgresService, run, SERVICE_UID, startPgBouncer, startPostgres, tcpOpen, tempDir, waitFor } from '../support/real-services';
 
@@ -49,11 +49,6 @@ function processWithDb(c: RealCase, object: any, container: string, url: string,
   return podProcess(c.manifests, object, container, standInsWithDb(url, extra));
 }
 
-async function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  const r = await fetch(`http://127.0.0.1:${port}${path}`, { redirect: 'manual', signal: AbortSignal.timeout(20_000) });
-  return { status: r.status, body: await r.text() };
-}
-
 /** Runs `pod`'s own args to the end in its filesystem; fails with Airflow's output when the exit code is not 0. */
 async function runPod(pod: PodProcess, version: string, timeoutMs = 600_000): Promise<string> {
   const fs = new PodFilesystem(pod);
@@ -73,47 +68,6 @@ function httpProbes(container: any): Array<{ kind: string; path: string; port: n
     const resolved = typeof port === 'number' ? port : container.ports.find((p: any) => p.name === port).containerPort;
     return { kind: k, path, port: resolved };
   });
-}
-
-/** The init containers of `object`'s pod, rendered with the same stand-ins as `pod`. */
-function initsOf(c: RealCase, object: any, standIns: StandIns): PodProcess[] {
-  return (podSpecOf(object).initContainers ?? []).map((i: any) => podProcess(c.manifests, object, i.name, standIns));
-}
-
-/** A server of one of our containers, started in its pod filesystem after the pod's init containers ran. */
-async function startServer(pod: PodProcess, version: string, port: number, readyPath: string, inits: PodProcess[] = []) {
-  if (await tcpOpen(port)) throw new Error(`port ${port} is taken on this machine: the container's exact port is needed`);
-  const fs = new PodFilesystem(pod);
-  try {
-    await runInitContainers(inits, version, fs);
-  } catch (e) {
-    fs.remove();
-    throw e;
-  }
-  const server = fs.start(pod.args, { ...imageEnv(version), ...pod.env });
-  try {
-    // the startupProbe allows 120 s; this machine is slower than a node (2 shared cores), so allow more
-    const deadline = Date.now() + 300_000;
-    for (;;) {
-      const what = `${pod.args.join(' ')} answering ${readyPath}`;
-      if (server.exited()) throw new Error(`${what}: the process exited\n${server.output()}`);
-      // a write outside the pod's writable paths: fail now, not after the server's own start timeout
-      // (Airflow 2's webserver waits web_server_master_timeout, 120 s, for a gunicorn that died)
-      // gunicorn 25.1+ (the venv's; the official 2.11 image pins an older one) also opens a control socket
-      // `gunicorn.ctl` in the working folder and logs "Control server error: [Errno 30] ..." when it cannot: that
-      // thread's failure is not fatal (gunicorn ctl/server.py), so it does not count here
-      const fatal = server.output().split('\n').filter(l => !l.includes('Control server error'));
-      if (fatal.some(l => /\[Errno 30\] Read-only file system/.test(l))) throw new Error(`${what}: wrote outside its writable paths\n${server.output()}`);
-      if ((await get(port, readyPath).catch(() => ({ status: 0 }))).status === 200) break;
-      if (Date.now() > deadline) throw new Error(`${what}: not ready after 300 s\n${server.output()}`);
-      await new Promise(r => setTimeout(r, 500));
-    }
-  } catch (e) {
-    await server.stop();
-    fs.remove();
-    throw e;
-  }
-  return { fs, server, stop: async () => { await server.stop(); fs.remove(); } };
 }
 
 describeWith(['airflow', 'apt'], 'real Airflow 3 runs our containers (examples/celery-keda.ts)', () => {
@@ -201,9 +155,10 @@ describeWith(['airflow', 'apt'], 'real Airflow 3 runs our containers (examples/c
     const { standIns, password } = passwordsStandIn();
     const pod = processWithDb(c, apiServer(), 'api-server', db.url, standIns);
     const port = probes[0].port;
-    const running = await startServer(pod, version, port, probes[0].path, initsOf(c, apiServer(), standInsWithDb(db.url, standIns)));
+    const inits = initContainers(c.manifests, apiServer(), standInsWithDb(db.url, standIns));
+    const running = await startPodServer(pod, version, port, probes[0].path, inits);
     try {
-      for (const p of probes) expect((await get(p.port, p.path)).status, `${p.kind} ${p.path}`).toBe(200);
+      for (const p of probes) expect((await httpGet(p.port, p.path)).status, `${p.kind} ${p.path}`).toBe(200);
       // the file SimpleAuthManager reads is the Secret's copy, unchanged: Airflow generated no password of its own
       // (it writes one only for a user missing from the file: SimpleAuthManager.init, airflow-core 3.2
       // api_fastapi/auth/managers/simple/simple_auth_manager.py)
@@ -232,9 +187,9 @@ describeWith(['airflow', 'apt'], 'real Airflow 3 runs our containers (examples/c
     const probes = httpProbes(container);
     const { standIns } = passwordsStandIn();
     const pod = processWithDb(c, apiServer(), 'api-server', db.url, standIns);
-    const inits = initsOf(c, apiServer(), standInsWithDb(db.url, standIns)).filter(i => i.container.name !== 'copy-simple-auth-passwords');
+    const inits = initContainers(c.manifests, apiServer(), standInsWithDb(db.url, standIns)).filter(i => i.container.name !== 'copy-simple-auth-passwords');
     // Airflow opens the file with open(file, "a+") (SimpleAuthManager.init): its folder under /tmp does not exist
-    await expect(startServer(pod, version, probes[0].port, probes[0].path, inits)).rejects.toThrow(/No such file or directory: '\/tmp\/simple-auth\/passwords\.json'/);
+    await expect(startPodServer(pod, version, probes[0].port, probes[0].path, inits)).rejects.toThrow(/No such file or directory: '\/tmp\/simple-auth\/passwords\.json'/);
   }, 600_000);
 });
 
@@ -266,14 +221,14 @@ describeWith(['airflow', 'apt'], 'real Airflow 2.11 runs our containers', () => 
   it('Airflow 2: the create-admin Job makes the first admin, and a second run changes nothing', async () => {
     expect((await db.pg.sql('SELECT count(*) FROM ab_user', 'airflow2')).trim()).toBe('0');
     await createAdmin();
-    const before = await db.pg.sql("SELECT username, password FROM ab_user", 'airflow2');
+    const before = await db.pg.sql('SELECT username, password FROM ab_user', 'airflow2');
     expect(before.trim().split('\n')).toHaveLength(1);
     expect(before).toMatch(/^admin\|/m);
     // idempotent and never overwrites: `airflow users create` prints "already exist" and exits 0 (airflow 2.11
     // cli/commands/user_command.py users_create); the password hash is the same
     const again = await createAdmin();
     expect(again).toMatch(/already exist/);
-    expect(await db.pg.sql("SELECT username, password FROM ab_user", 'airflow2')).toBe(before);
+    expect(await db.pg.sql('SELECT username, password FROM ab_user', 'airflow2')).toBe(before);
   }, 900_000);
 
   /** Logs in through FAB's form (/login/ with its CSRF token): where the POST redirects. */
@@ -283,7 +238,9 @@ describeWith(['airflow', 'apt'], 'real Airflow 2.11 runs our containers', () => 
     expect(csrf, 'the login form has a CSRF token').toBeTruthy();
     const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0];
     const r = await fetch(`http://127.0.0.1:${port}/login/`, {
-      method: 'POST', redirect: 'manual', signal: AbortSignal.timeout(20_000),
+      method: 'POST',
+      redirect: 'manual',
+      signal: AbortSignal.timeout(20_000),
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'cookie': cookie },
       body: new URLSearchParams({ username: 'admin', password, csrf_token: csrf! }).toString(),
     });
@@ -299,9 +256,9 @@ describeWith(['airflow', 'apt'], 'real Airflow 2.11 runs our containers', () => 
     const pod = processWithDb(c, web, container.name, db.url);
     expect(pod.readOnlyRoot).toBe(true);
     expect(pod.args.join(' ')).toMatch(/--pid \/tmp\//);
-    const running = await startServer(pod, version, probes[0].port, probes[0].path, initsOf(c, web, standInsWithDb(db.url)));
+    const running = await startPodServer(pod, version, probes[0].port, probes[0].path, initContainers(c.manifests, web, standInsWithDb(db.url)));
     try {
-      for (const p of probes) expect((await get(p.port, p.path)).status, `${p.kind} ${p.path}`).toBe(200);
+      for (const p of probes) expect((await httpGet(p.port, p.path)).status, `${p.kind} ${p.path}`).toBe(200);
       expect(await formLogin(probes[0].port, 'wrong')).toMatch(/\/login\//);
       expect(await formLogin(probes[0].port, ADMIN_PASSWORD)).not.toMatch(/\/login\//);
     } finally {
@@ -320,7 +277,7 @@ describeWith(['airflow', 'apt'], 'real Airflow 2.11 runs our containers', () => 
       else args.push(pod.args[i]);
     }
     expect(args.length).toBe(pod.args.length - 2);
-    await expect(startServer({ ...pod, args }, version, probes[0].port, probes[0].path)).rejects.toThrow(/Read-only file system/);
+    await expect(startPodServer({ ...pod, args }, version, probes[0].port, probes[0].path)).rejects.toThrow(/Read-only file system/);
   }, 600_000);
 
   it('the scheduler\'s `airflow jobs check` probe fails without a scheduler, as the probe assumes', async () => {
@@ -360,9 +317,9 @@ describeWith(['airflow', 'apt'], 'real Airflow 3 with AirflowAuth.fab(): the cre
     const api = workload(c.manifests, 'api-server');
     const probes = httpProbes(podSpecOf(api).containers.find((x: any) => x.name === 'api-server'));
     const pod = processWithDb(c, api, 'api-server', db.url);
-    const running = await startServer(pod, version, probes[0].port, probes[0].path, initsOf(c, api, standInsWithDb(db.url)));
+    const running = await startPodServer(pod, version, probes[0].port, probes[0].path, initContainers(c.manifests, api, standInsWithDb(db.url)));
     try {
-      for (const p of probes) expect((await get(p.port, p.path)).status, `${p.kind} ${p.path}`).toBe(200);
+      for (const p of probes) expect((await httpGet(p.port, p.path)).status, `${p.kind} ${p.path}`).toBe(200);
       // the FAB provider's token endpoint (providers/fab auth_manager/api_fastapi/routes/login.py, POST /auth/token)
       const login = (pw: string) => fetch(`http://127.0.0.1:${probes[0].port}/auth/token`, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: pw }),

@@ -49,7 +49,7 @@ describeWith(['kube-apiserver'], 'the real API server', () => {
 
   test('every example applies cleanly (dry run, strict fields, Pod Security restricted), pod templates included', async () => {
     const examples = await exampleManifests();
-    expect(examples.map(e => e.name)).toEqual(['quickstart', 'production', 'celery-keda', 'eks-efs-s3', 'onprem-git', 'readme']);
+    expect(examples.map(e => e.name)).toEqual(['quickstart', 'production', 'celery-keda', 'eks-efs-s3', 'onprem-git', 'compact', 'readme']);
     for (const { name, manifests } of examples) {
       expectClean(await judge(`example-${name}`, manifests), manifests, name);
     }

@@ -1,6 +1,6 @@
 import { Size } from 'cdk8s';
 import { synthDeployment } from './synth';
-import { AirflowAuth, AirflowDeploymentProps, AirflowExecutor, AirflowLogs, AirflowMetrics, AirflowVersion, DagSource, GitSyncSidecar, MetadataDatabase } from '../../src';
+import { AirflowAuth, AirflowDeploymentProps, AirflowExecutor, AirflowTopology, AirflowLogs, AirflowMetrics, AirflowVersion, DagSource, GitSyncSidecar, MetadataDatabase } from '../../src';
 
 /**
  * Day-2 pairs: the output of a deployment, then of the same deployment with one change, as an operator applies them
@@ -27,6 +27,16 @@ export const DAY2_PAIRS: Day2Pair[] = [
     after: { airflowVersion: AirflowVersion.V3_2_2, auth: AirflowAuth.fab() },
   },
   { name: 'a Celery pool added', before: { executor: celery(['default']) }, after: { executor: celery(['default', 'heavy']) } },
+  {
+    name: 'a Celery pool and a task pod template with images of their own added (issue #15)',
+    before: { executor: AirflowExecutor.celeryAndKubernetes({ pools: [{ name: 'default' }] }) },
+    after: {
+      executor: AirflowExecutor.celeryAndKubernetes(
+        { pools: [{ name: 'default' }, { name: 'gpu', image: 'registry.example.com/ml/airflow:3.2.2-cuda12' }] },
+        { podTemplates: { spark: { image: 'registry.example.com/data/airflow:3.2.2-spark3.5' } } }),
+    },
+  },
+  { name: 'topology standard -> compact, LocalExecutor (issue #15)', before: {}, after: { topology: AirflowTopology.compact(), executor: AirflowExecutor.local() } },
   { name: 'PgBouncer enabled', before: {}, after: { pgbouncer: {} } },
   { name: 'metrics enabled', before: {}, after: { metrics: AirflowMetrics.statsd() } },
   { name: 'logs local -> persistent volume', before: { logs: AirflowLogs.local() }, after: { logs: AirflowLogs.persistentVolume() } },

@@ -4,6 +4,7 @@ import { join } from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { CeleryKedaChart } from '../../examples/celery-keda';
+import { CompactChart } from '../../examples/compact';
 import { EksEfsS3Chart } from '../../examples/eks-efs-s3';
 import { OnPremGitChart } from '../../examples/onprem-git';
 import { ProductionChart } from '../../examples/production';
@@ -16,6 +17,7 @@ const EXAMPLE_CHARTS: Array<[string, (scope: any, id: string) => Chart]> = [
   ['celery-keda', (s, id) => new CeleryKedaChart(s, id)],
   ['eks-efs-s3', (s, id) => new EksEfsS3Chart(s, id)],
   ['onprem-git', (s, id) => new OnPremGitChart(s, id)],
+  ['compact', (s, id) => new CompactChart(s, id)],
 ];
 
 /**

@@ -22,7 +22,7 @@ import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import * as YAML from 'yaml';
 import { CACHE_DIR } from './real-components';
-import { run, RunResult } from './real-services';
+import { run, RunResult, tcpOpen } from './real-services';
 
 /** The Airflow releases scripts/setup/airflow.sh installs (one requirements file each). */
 export const AIRFLOW_VENV_VERSIONS: string[] = readdirSync(join(__dirname, '..', '..', 'scripts', 'setup', 'airflow'))
@@ -147,7 +147,8 @@ export function podProcess(manifests: any[], object: any, containerName: string,
     }
   }
   const args = [...(container.command ?? []), ...(container.args ?? [])];
-  return { args, env, files, writable, readOnlyDirs, volumeOf, readOnlyRoot: container.securityContext?.readOnlyRootFilesystem === true, container, spec };
+  const readOnlyRoot = container.securityContext?.readOnlyRootFilesystem === true;
+  return { args, env, files, writable, readOnlyDirs, volumeOf, readOnlyRoot, container, spec };
 }
 
 /** The env a process of the venv gets besides the pod's: the image's own (AIRFLOW_HOME, HOME, PATH). */
@@ -301,6 +302,105 @@ export async function runInitContainers(inits: PodProcess[], version: string, ma
       fs.remove();
     }
   }
+}
+
+/** The init containers of `object`'s pod, rendered with `standIns` (ConfigMaps looked up in `manifests`). */
+export function initContainers(manifests: any[], object: any, standIns: StandIns): PodProcess[] {
+  return (podSpecOf(object).initContainers ?? []).map((i: any) => podProcess(manifests, object, i.name, standIns));
+}
+
+/** GET `path` on 127.0.0.1:`port` without following redirects. */
+export async function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  const r = await fetch(`http://127.0.0.1:${port}${path}`, { redirect: 'manual', signal: AbortSignal.timeout(20_000) });
+  return { status: r.status, body: await r.text() };
+}
+
+/**
+ * Holds `port` for this test until the returned release is called. Servers of our containers listen on the
+ * containers' exact ports (8080 for every web server) and test files run in parallel: a lock folder (mkdir is atomic)
+ * makes them take turns. A lock whose process is gone is taken over.
+ */
+async function holdPort(port: number, timeoutMs = 1_800_000): Promise<() => void> {
+  const lock = join(tmpdir(), `cdk8s-airflow-port-${port}.lock`);
+  const owner = join(lock, 'pid');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(owner, String(process.pid));
+      return () => rmSync(lock, { recursive: true, force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const pid = Number(existsSync(owner) ? readFileSync(owner, 'utf-8') : 0);
+    if (pid > 0 && !processAlive(pid)) rmSync(lock, { recursive: true, force: true });
+    if (Date.now() > deadline) throw new Error(`port ${port}: still held by process ${pid} after ${timeoutMs / 1000} s (lock ${lock})`);
+    await new Promise(r => setTimeout(r, 1000));
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A server of one of our containers, running in its pod filesystem. */
+export interface RunningPodServer {
+  readonly fs: PodFilesystem;
+  readonly server: PodServer;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one of our server containers as its pod would: the pod's init containers first (sharing its volumes), then
+ * the container's own args; waits until `readyPath` answers 200 on `port` (the container's exact port, held for this
+ * test until `stop`). Fails early when the process exits or writes outside its writable paths.
+ */
+export async function startPodServer(pod: PodProcess, version: string, port: number, readyPath: string,
+  inits: PodProcess[] = []): Promise<RunningPodServer> {
+  const release = await holdPort(port);
+  if (await tcpOpen(port)) {
+    release();
+    throw new Error(`port ${port} is taken on this machine by something else: the container's exact port is needed`);
+  }
+  const fs = new PodFilesystem(pod);
+  let server: PodServer | undefined;
+  const stop = async () => {
+    try {
+      await server?.stop();
+      fs.remove();
+    } finally {
+      release();
+    }
+  };
+  try {
+    await runInitContainers(inits, version, fs);
+    server = fs.start(pod.args, { ...imageEnv(version), ...pod.env });
+    // the startupProbe allows 120 s; this machine is slower than a node (2 shared cores), so allow more
+    const deadline = Date.now() + 300_000;
+    for (;;) {
+      const what = `${pod.args.join(' ')} answering ${readyPath}`;
+      if (server.exited()) throw new Error(`${what}: the process exited\n${server.output()}`);
+      // a write outside the pod's writable paths: fail now, not after the server's own start timeout
+      // (Airflow 2's webserver waits web_server_master_timeout, 120 s, for a gunicorn that died).
+      // gunicorn 25.1+ (the venv's; the official 2.11 image pins an older one) also opens a control socket
+      // `gunicorn.ctl` in the working folder and logs "Control server error: [Errno 30] ..." when it cannot: that
+      // thread's failure is not fatal (gunicorn ctl/server.py), so it does not count here
+      const fatal = server.output().split('\n').filter(l => !l.includes('Control server error'));
+      if (fatal.some(l => /\[Errno 30\] Read-only file system/.test(l))) throw new Error(`${what}: wrote outside its writable paths\n${server.output()}`);
+      if ((await httpGet(port, readyPath).catch(() => ({ status: 0 }))).status === 200) break;
+      if (Date.now() > deadline) throw new Error(`${what}: not ready after 300 s\n${server.output()}`);
+      await new Promise(r => setTimeout(r, 500));
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { fs, server, stop };
 }
 
 /** Whether this machine can make the private mount namespaces `PodFilesystem` needs. */

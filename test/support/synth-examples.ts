@@ -1,6 +1,7 @@
 // Prints the YAML of every example chart, in one process: run by test/examples/locale.test.ts under several locales.
 import { Chart, Testing, Yaml } from 'cdk8s';
 import { CeleryKedaChart } from '../../examples/celery-keda';
+import { CompactChart } from '../../examples/compact';
 import { EksEfsS3Chart } from '../../examples/eks-efs-s3';
 import { OnPremGitChart } from '../../examples/onprem-git';
 import { ProductionChart } from '../../examples/production';
@@ -8,7 +9,7 @@ import { QuickstartChart } from '../../examples/quickstart';
 import { AirflowDeployment, AirflowVersion, DagSource, GitSyncSidecar } from '../../src';
 
 for (const [id, Example] of [['quickstart', QuickstartChart], ['production', ProductionChart], ['celery-keda', CeleryKedaChart],
-  ['eks-efs-s3', EksEfsS3Chart], ['onprem-git', OnPremGitChart]] as const) {
+  ['eks-efs-s3', EksEfsS3Chart], ['onprem-git', OnPremGitChart], ['compact', CompactChart]] as const) {
   process.stdout.write(`# ${id}\n${Yaml.stringify(...Testing.synth(new Example(Testing.app(), id)))}`);
 }
 

@@ -51,6 +51,7 @@ function main(args) {
 
   const af2 = build(byRole['2'].data, undefined);
   const af3 = build(byRole['3'].data, byRole['2'].data);
+  af3.since = addedAfterFirstRelease(byRole['3'].data);
   write(path.join(outDir, 'airflow-2.ts'), 'AIRFLOW_2_SETTINGS', byRole['2'], af2);
   write(path.join(outDir, 'airflow-3.ts'), 'AIRFLOW_3_SETTINGS', byRole['3'], af3);
   for (const minor of ['3.3', '3.4']) {
@@ -93,6 +94,22 @@ function upTo(data, minor) {
     versionNote: exact ? data.versionNote : `${data.airflowVersion} without the settings added after ${minor}`,
     sections,
   };
+}
+
+/**
+ * The core settings of the 3.0-3.2 file added after 3.0.0 (`versionAdded` 3.0.1 to 3.2.x), with that release: known to
+ * the data, but not to every release it stands for (e.g. `api.server_type`, added in 3.2.0, is unknown to 3.1.8).
+ */
+function addedAfterFirstRelease(data) {
+  const since = {};
+  for (const [section, keys] of Object.entries(data.sections)) {
+    if (data.sectionSources?.[section]?.versionAddedRefersTo !== 'airflow') continue;
+    for (const [key, info] of Object.entries(keys)) {
+      const v = /^(\d+)\.(\d+)\.(\d+)/.exec(String(info.versionAdded ?? ''));
+      if (v && Number(v[1]) === 3 && (Number(v[2]) > 0 || Number(v[3]) > 0)) since[`${section}.${key}`] = info.versionAdded;
+    }
+  }
+  return sortObject(since);
 }
 
 /** The core settings of `data` that `base` (the 3.0-3.2 file) lacks, with the Airflow release that added them. */

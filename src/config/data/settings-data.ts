@@ -36,4 +36,9 @@ export interface AirflowSettingsData {
    * (`versionAdded`), so that a setting of a later release is named as such on an earlier one.
    */
   readonly added?: { readonly [sectionDotKey: string]: string };
+  /**
+   * Airflow 3.0-3.2: the core settings of the data added after 3.0.0, to the release that added them (`versionAdded`),
+   * e.g. `api.server_type` -> `3.2.0`: the data knows them, but the earlier releases it stands for do not.
+   */
+  readonly since?: { readonly [sectionDotKey: string]: string };
 }

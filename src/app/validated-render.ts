@@ -14,11 +14,12 @@ export function keepValidatedRenders(app: App): void {
 }
 
 /**
- * Remembers what the validation rendered for `apiObject`, when its app keeps renders.
+ * Remembers what the validation rendered for `apiObject`, when `app` (the app being synthesized, by default the
+ * object's own) keeps renders.
  * @internal
  */
-export function rememberRender(apiObject: ApiObject, json: any): void {
-  if (keeping.has(App.of(apiObject) as App)) rendered.set(apiObject, json);
+export function rememberRender(apiObject: ApiObject, json: any, app: App = App.of(apiObject) as App): void {
+  if (keeping.has(app)) rendered.set(apiObject, json);
 }
 
 /**

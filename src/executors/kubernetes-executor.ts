@@ -1,4 +1,5 @@
 import { ApiObject, App, Chart, Duration, Lazy, Yaml } from 'cdk8s';
+import { rememberRender } from '../app/validated-render';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AirflowComponent, checkLabelValue } from '../components/airflow-component';
@@ -162,7 +163,15 @@ export class KubernetesExecutorConfig extends Construct {
     applyPlacement(ApiObject.of(this.podTemplate), '/spec', props);
 
     this.podTemplateConfigMap = new kplus.ConfigMap(this, 'PodTemplate', { metadata: names.metadata(this, 'ConfigMap', 'pod-template') });
-    this.podTemplateConfigMap.addData(POD_TEMPLATE_FILE, Lazy.any({ produce: () => Yaml.stringify(ApiObject.of(this.podTemplate).toJson()) }));
+    this.podTemplateConfigMap.addData(POD_TEMPLATE_FILE, Lazy.any({
+      produce: () => {
+        const template = ApiObject.of(this.podTemplate);
+        const json = template.toJson();
+        // the deployment's report reads the same render in `AirflowApp.synth()`, instead of rendering it again
+        rememberRender(template, json, App.of(this) as App);
+        return Yaml.stringify(json);
+      },
+    }));
 
     config.setOwned('kubernetes_executor', 'pod_template_file', `${POD_TEMPLATE_DIR}/${POD_TEMPLATE_FILE}`, 'kubernetesExecutor');
     config.setOwned('kubernetes_executor', 'delete_worker_pods', pyBool(props.deleteWorkerPods ?? true), 'kubernetesExecutor.deleteWorkerPods');

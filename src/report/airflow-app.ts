@@ -4,7 +4,7 @@ import { ApiObject, App, AppProps, Chart, Names } from 'cdk8s';
 import { renderReport } from './deployment-report';
 import { podSpecs, reportObjects } from './report-objects';
 import { renderAppFiles, renderAppYaml } from '../app/linear-synth';
-import { keepValidatedRenders } from '../app/validated-render';
+import { keepValidatedRenders, renderValidated } from '../app/validated-render';
 import { AirflowDeployment } from '../deployment';
 import { codePointOrder, COMPONENT_LABEL } from '../naming/airflow-names';
 
@@ -68,7 +68,15 @@ export class AirflowApp extends App {
    */
   public synth(): void {
     const { files, rendered } = renderAppFiles(this);
-    const render = (o: ApiObject) => rendered.get(o) ?? o.toJson();
+    // what the synth rendered; the KubernetesExecutor's pod template is not in any chart, its ConfigMap rendered it
+    const render = (o: ApiObject) => {
+      let json = rendered.get(o);
+      if (json === undefined) {
+        json = renderValidated(o);
+        rendered.set(o, json);
+      }
+      return json;
+    };
     const deployments = deploymentsOf(this);
     const reports = deployments.map(d => ({
       deployment: d,

@@ -28,7 +28,7 @@ export function reportObjects(deployment: AirflowDeployment, renderObject: (o: A
     .map(renderObject);
   const own = render(deployment);
   if (deployment.kubernetesExecutor) {
-    own.push(ApiObject.of(deployment.kubernetesExecutor.podTemplate).toJson());
+    own.push(renderObject(ApiObject.of(deployment.kubernetesExecutor.podTemplate)));
   }
   return { deployment: own, chart: render(chart), namespace: chart.namespace };
 }

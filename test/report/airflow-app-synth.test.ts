@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, Chart, JsonPatch, YamlOutputType } from 'cdk8s';
 import { afterAll, describe, expect, test, vi } from 'vitest';
-import { AirflowApp, AirflowAppProps, AirflowDeployment } from '../../src';
+import { AirflowApp, AirflowAppProps, AirflowConfig, AirflowDeployment } from '../../src';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'airflow-app-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -105,11 +105,13 @@ describe('AirflowApp writes what App.synth() writes, byte for byte', () => {
 });
 
 describe('AirflowApp does each piece of work once', () => {
-  test('each object of a deployment is rendered once (App renders it in the validation and again to write it)', () => {
+  test('each object of a deployment, and the task pod template, is rendered once, the report included (App renders each twice)', () => {
     const renders = (AppClass: typeof App) => {
       const app = new AppClass({ outdir: freshDir(), quiet: true } as AirflowAppProps);
       const airflow = new AirflowDeployment(new Chart(app, 'airflow'), 'Airflow', {});
       const objects = new Set<unknown>(airflow.node.findAll().filter(c => c instanceof ApiObject));
+      // the KubernetesExecutor's pod template (in its own detached app) is rendered into its ConfigMap and read by the report
+      objects.add(ApiObject.of(airflow.kubernetesExecutor!.podTemplate));
       const toJson = vi.spyOn(ApiObject.prototype, 'toJson');
       try {
         app.synth();
@@ -121,6 +123,43 @@ describe('AirflowApp does each piece of work once', () => {
     const plain = renders(App);
     expect(plain.renders).toBe(2 * plain.objects);
     expect(renders(AirflowApp)).toEqual({ objects: plain.objects, renders: plain.objects });
+  });
+
+  test('the configuration\'s checksum and owned-key check are computed once per deployment, whatever the number of pods and charts', () => {
+    const count = (AppClass: typeof App) => {
+      const app = new AppClass({ outdir: freshDir(), quiet: true } as AirflowAppProps);
+      const configs = new Set<unknown>();
+      const checksum = vi.spyOn(AirflowConfig.prototype as any, 'computeChecksum');
+      const ownedKeys = vi.spyOn(AirflowConfig.prototype as any, 'findOwnedKeyErrors');
+      try {
+        for (let i = 0; i < 3; i++) configs.add(new AirflowDeployment(new Chart(app, `chart-${i}`, { namespace: `ns-${i}` }), 'Airflow', {}).config);
+        app.synth();
+        const calls = (spy: typeof checksum) => spy.mock.contexts.filter(c => configs.has(c)).length;
+        return { checksum: calls(checksum), ownedKeys: calls(ownedKeys) };
+      } finally {
+        checksum.mockRestore();
+        ownedKeys.mockRestore();
+      }
+    };
+    // each deployment has several Airflow pods reading the checksum, and App validates every config 3 + 1 times
+    expect(count(App)).toEqual({ checksum: 3, ownedKeys: 3 });
+    expect(count(AirflowApp)).toEqual({ checksum: 3, ownedKeys: 3 });
+  });
+
+  test('a change to the configuration after a synth is in the next one (nothing computed is kept past a change)', () => {
+    const app = new AirflowApp({ quiet: true, outdir: freshDir() });
+    const airflow = new AirflowDeployment(new Chart(app, 'airflow'), 'Airflow', {});
+    app.synth();
+    const before = fs.readFileSync(path.join(app.outdir, 'airflow.k8s.yaml'), 'utf-8');
+    const checksum = airflow.config.checksum;
+    airflow.config.set('core', 'parallelism', '64');
+    expect(airflow.config.checksum).not.toEqual(checksum);
+    app.synth();
+    const after = fs.readFileSync(path.join(app.outdir, 'airflow.k8s.yaml'), 'utf-8');
+    expect(before).not.toContain('parallelism = 64');
+    expect(after).toContain('parallelism = 64');
+    expect(after).toContain(`checksum/airflow-config: ${airflow.config.checksum}`);
+    expect(after).not.toContain(`checksum/airflow-config: ${checksum}`);
   });
 
   test('a second synth renders anew and writes the same files', () => {
@@ -166,6 +205,16 @@ describe('AirflowApp validates once, and every validation still runs', () => {
     expect(() => app.synth()).toThrow(/Validation failed with the following errors:\n {2}\[chart-57\/Airflow\] Deployment '.*' \(chart-57\/Airflow\/.*\) cannot be rendered/);
     expect(fs.existsSync(app.outdir)).toBe(false);
   });
+
+  test('100 deployments, the one in chart 57 with a bad input found at synth (a warning in strict mode): the synth fails, nothing is written', () => {
+    const app = new AirflowApp({ quiet: true, outdir: freshDir() });
+    for (let i = 0; i < 100; i++) {
+      // the embedded PostgreSQL is a warning, an error with 'strict'
+      new AirflowDeployment(new Chart(app, `chart-${i}`, { namespace: `ns-${i}` }), 'Airflow', { strict: i === 57 });
+    }
+    expect(() => app.synth()).toThrow(/^Validation failed with the following errors:\n {2}\[chart-57\/AirflowWarnings\] the embedded PostgreSQL is one pod without backups or failover[^\n]*\(a warning, an error in strict mode[^\n]*$/);
+    expect(fs.existsSync(app.outdir)).toBe(false);
+  }, 60_000);
 
   test('a failing validation of any construct fails the synth with cdk8s\'s message, and nothing is written', () => {
     const app = new AirflowApp({ quiet: true, outdir: freshDir() });

@@ -98,7 +98,7 @@ export function renderAppYaml(app: App): string {
   const cache = new FindAllCache();
   resolveDependencies(app, cache);
   validate(app, cache);
-  return Yaml.stringify(...app.charts.flatMap(chart => chartApiObjects(chart).map(renderValidated)));
+  return Yaml.stringify(...app.charts.flatMap(chart => chartApiObjects(chart).map(o => renderValidated(o))));
 }
 
 /** `SimpleChartNamer` / `IndexedChartNamer` (and their folder twins) of cdk8s (the index only when charts depend on each other). */

@@ -4,7 +4,7 @@ import { ApiObject, App, AppProps, Chart, Names } from 'cdk8s';
 import { renderReport } from './deployment-report';
 import { podSpecs, reportObjects } from './report-objects';
 import { renderAppFiles, renderAppYaml } from '../app/linear-synth';
-import { keepValidatedRenders, renderValidated } from '../app/validated-render';
+import { renderValidated, withRenderSession } from '../app/validated-render';
 import { AirflowDeployment } from '../deployment';
 import { codePointOrder, COMPONENT_LABEL } from '../naming/airflow-names';
 
@@ -59,7 +59,6 @@ export class AirflowApp extends App {
   constructor(props: AirflowAppProps = {}) {
     super(props);
     this.quiet = props.quiet ?? ['1', 'true'].includes((process.env[QUIET_ENV] ?? '').toLowerCase());
-    keepValidatedRenders(this);
   }
 
   /**
@@ -67,22 +66,7 @@ export class AirflowApp extends App {
    * deployment (on stderr). Nothing is written when a validation, a render or a report fails.
    */
   public synth(): void {
-    const { files, rendered } = renderAppFiles(this);
-    // what the synth rendered; the KubernetesExecutor's pod template is not in any chart, its ConfigMap rendered it
-    const render = (o: ApiObject) => {
-      let json = rendered.get(o);
-      if (json === undefined) {
-        json = renderValidated(o);
-        rendered.set(o, json);
-      }
-      return json;
-    };
-    const deployments = deploymentsOf(this);
-    const reports = deployments.map(d => ({
-      deployment: d,
-      path: path.join(this.outdir, reportFileName(d, deployments)),
-      text: renderReport(d, render),
-    }));
+    const { files, reports } = withRenderSession(this, () => this.renderAll());
     fs.mkdirSync(this.outdir, { recursive: true });
     for (const file of files) {
       if (file.folder) fs.mkdirSync(path.dirname(file.path), { recursive: true });
@@ -94,12 +78,32 @@ export class AirflowApp extends App {
     }
     if (this.quiet) return;
     // on stderr, like the warnings: `cdk8s synth` captures the app's stdout.
-    for (const report of reports) process.stderr.write(`${summaryLine(report.deployment, report.path, render)}\n`);
+    for (const report of reports) process.stderr.write(`${report.summary}\n`);
   }
 
   /** Synthesizes the app into a YAML string, like `App.synthYaml()`, validating the app once (writes no report). */
   public synthYaml(): string {
-    return renderAppYaml(this);
+    return withRenderSession(this, () => renderAppYaml(this));
+  }
+
+  /** Every file and report, rendered in memory (the validation's renders are written, and read by the reports). */
+  private renderAll() {
+    const { files, rendered } = renderAppFiles(this);
+    // what the synth rendered; the KubernetesExecutor's pod template is not in any chart, its ConfigMap rendered it
+    const render = (o: ApiObject) => {
+      let json = rendered.get(o);
+      if (json === undefined) {
+        json = renderValidated(o, this);
+        rendered.set(o, json);
+      }
+      return json;
+    };
+    const deployments = deploymentsOf(this);
+    const reports = deployments.map(d => {
+      const reportPath = path.join(this.outdir, reportFileName(d, deployments));
+      return { path: reportPath, text: renderReport(d, render), summary: this.quiet ? '' : summaryLine(d, reportPath, render) };
+    });
+    return { files, reports };
   }
 }
 

@@ -162,6 +162,21 @@ describe('AirflowApp does each piece of work once', () => {
     expect(after).not.toContain(`checksum/airflow-config: ${checksum}`);
   });
 
+  test('nothing rendered outside a synth is written: a change after chart.toJson() (which validates) is in the synth', () => {
+    const app = new AirflowApp({ quiet: true, outdir: freshDir() });
+    const chart = new Chart(app, 'airflow');
+    const airflow = new AirflowDeployment(chart, 'Airflow', {});
+    const json = chart.toJson(); // cdk8s validates the app here, which renders every object of the deployment
+    expect(JSON.stringify(json)).not.toContain('changed-after-toJson');
+    const scheduler = airflow.node.findAll().find((c): c is ApiObject => c instanceof ApiObject && c.kind === 'Deployment')!;
+    scheduler.metadata.addAnnotation('example.com/note', 'changed-after-toJson');
+    ApiObject.of(airflow.kubernetesExecutor!.podTemplate).metadata.addAnnotation('example.com/note', 'task-pod-changed');
+    app.synth();
+    const yaml = fs.readFileSync(path.join(app.outdir, 'airflow.k8s.yaml'), 'utf-8');
+    expect(yaml).toContain('example.com/note: changed-after-toJson');
+    expect(yaml).toContain('task-pod-changed');
+  });
+
   test('a second synth renders anew and writes the same files', () => {
     const app = new AirflowApp({ quiet: true, outdir: freshDir() });
     independent(app);

@@ -1,7 +1,7 @@
 import { ApiObject, App, Chart, Duration, Lazy, Yaml } from 'cdk8s';
-import { rememberRender } from '../app/validated-render';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { rememberRender } from '../app/validated-render';
 import { AirflowComponent, checkLabelValue } from '../components/airflow-component';
 import { AirflowPodExtras, applyPodExtras } from '../components/airflow-pod-extras';
 import { DagPodMode } from '../dags/dag-source';

@@ -49,7 +49,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   ],
   // jsii target `python` (projen 0.103 names the option publishToPypi): jsii-pacmak builds the Python package (wheel + sdist) into dist/python/ (`npx projen package:python`).
   publishToPypi: { distName: 'cdk8s-airflow', module: 'cdk8s_airflow' },
-  gitignore: ['__pycache__/', '/manifests/', '/bench/results.json', '/.vitest-report.json'],
+  gitignore: ['__pycache__/', '/manifests/', '/.vitest-report.json'],
 });
 
 // unit tests run with vitest; `npm test` is the one command that checks everything.
@@ -99,7 +99,7 @@ project.addTask('quickstart', {
   exec: 'cdk8s synth',
 });
 const bench = project.addTask('bench', {
-  description: 'Measure synth speed, scaling and idle footprint (writes bench/results.json); `-- --quick` for one iteration.',
+  description: 'Measure cold start and scaling against a cdk8s-plus floor (writes bench/results.json and README "Performance"); `-- --quick` for one small round that writes nothing.',
 });
 bench.spawn(project.compileTask); // the cold start measures the built package
 bench.exec('ts-node -P bench/tsconfig.json bench/bench.ts', { receiveArgs: true });

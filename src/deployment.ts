@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AirflowAuth } from './auth/airflow-auth';
 import { AirflowAuthBinding } from './auth/auth-binding';
+import { rememberRender } from './app/validated-render';
 import { addImagePullSecretsEverywhere } from './components/airflow-pod-extras';
 import { AirflowTopology } from './components/airflow-topology';
 import { AirflowApiServer, AirflowApiServerOptions, ApiServerApps, SPLIT_API_SERVER_SINCE } from './components/api-server';
@@ -686,14 +687,18 @@ const rendered = new WeakSet<AirflowDeployment>();
 function renderOnce(deployment: AirflowDeployment): string[] {
   if (rendered.has(deployment)) return [];
   const errors: string[] = [];
+  const json = new Map<ApiObject, any>();
   for (const apiObject of deployment.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
     try {
-      apiObject.toJson();
+      json.set(apiObject, apiObject.toJson());
     } catch (e) {
       errors.push(`${apiObject.kind} '${apiObject.name}' (${apiObject.node.path}) cannot be rendered: ${(e as Error).message}`);
     }
   }
-  if (errors.length === 0) rendered.add(deployment);
+  if (errors.length === 0) {
+    rendered.add(deployment);
+    json.forEach((value, apiObject) => rememberRender(apiObject, value));
+  }
   return errors;
 }
 

@@ -125,6 +125,13 @@ export class AirflowConfig extends Construct {
   private readonly userEnvironment = new Map<string, string>();
   /** `render()`'s result until the next change (every pod's checksum renders it). */
   private rendered?: string;
+  /** `checksum`'s result until the next change (every Airflow pod's annotation reads it). */
+  private checksumValue?: string;
+  /**
+   * `validateOwnedKeys()`'s result until the next change: cdk8s's `App.synth()` validates the whole app once per
+   * chart, so an app of N deployments would check each configuration N + 1 times.
+   */
+  private ownedKeyErrors?: string[];
 
   constructor(scope: Construct, id: string, props: AirflowConfigProps = {}) {
     super(scope, id);
@@ -170,7 +177,7 @@ export class AirflowConfig extends Construct {
   public setDefault(section: string, key: string, value: string): void {
     assertOneLine(section, key, value, 'setDefault');
     this.defaults.set(`${section}.${key}`, value);
-    this.rendered = undefined;
+    this.changed();
   }
 
   /**
@@ -181,7 +188,7 @@ export class AirflowConfig extends Construct {
   public setOwned(section: string, key: string, value: string, prop: string): void {
     assertOneLine(section, key, value, prop);
     this.owned.set(`${section}.${key}`, { value, prop });
-    this.rendered = undefined;
+    this.changed();
   }
 
   /**
@@ -190,6 +197,7 @@ export class AirflowConfig extends Construct {
    */
   public reserve(section: string, key: string, prop: string): void {
     this.reserved.set(`${section}.${key}`, prop);
+    this.changed();
   }
 
   /**
@@ -208,7 +216,7 @@ export class AirflowConfig extends Construct {
     const error = this.checkUserSetting(s, k, value);
     if (error) throw new Error(error);
     this.userSettings.set(`${s}.${k}`, value);
-    this.rendered = undefined;
+    this.changed();
   }
 
   /**
@@ -250,6 +258,7 @@ export class AirflowConfig extends Construct {
       throw new Error(`AirflowConfig.addFile: the config already has a file '${fileName}'`);
     }
     this.files.set(fileName, { content, mountPath });
+    this.changed();
     this.configMap.addData(fileName, content);
   }
 
@@ -292,6 +301,11 @@ export class AirflowConfig extends Construct {
    * A hash of everything the configuration puts into a pod: `airflow.cfg`, extra files and the Secret references.
    */
   public get checksum(): string {
+    if (this.checksumValue === undefined) this.checksumValue = this.computeChecksum();
+    return this.checksumValue;
+  }
+
+  private computeChecksum(): string {
     const secretRefs = this.sortedSecrets().map(s => `${s.section}.${s.key}=${s.value.secret.name}/${s.value.key}`);
     const files = [...this.files.keys()].sort().map(f => `${f}\n${this.files.get(f)!.content}`);
     return shortHash([this.render(), ...files, ...secretRefs].join('\n---\n'), 16);
@@ -324,7 +338,10 @@ export class AirflowConfig extends Construct {
         continue;
       }
       const setting = airflowSettingOfEnvVar(this.version, name);
-      if (setting) this.userEnvironment.set(`${setting.section}.${setting.key}`, where);
+      if (setting) {
+        this.userEnvironment.set(`${setting.section}.${setting.key}`, where);
+        this.changed();
+      }
     }
     if (errors.length > 0) throw new Error(errors.join('\n'));
   }
@@ -344,6 +361,18 @@ export class AirflowConfig extends Construct {
   }
 
   private validateOwnedKeys(): string[] {
+    if (this.ownedKeyErrors === undefined) this.ownedKeyErrors = this.findOwnedKeyErrors();
+    return [...this.ownedKeyErrors];
+  }
+
+  /** Forgets what was computed from the settings (after any change to them). */
+  private changed(): void {
+    this.rendered = undefined;
+    this.checksumValue = undefined;
+    this.ownedKeyErrors = undefined;
+  }
+
+  private findOwnedKeyErrors(): string[] {
     const errors: string[] = [];
     const owners = new Map<string, string>([...this.reserved, ...[...this.owned].map(([name, o]) => [name, o.prop] as [string, string])]);
     for (const [name, owner] of owners) {

@@ -7,7 +7,7 @@ import { DagSourceBindOptions } from './dag-source';
  * @internal
  */
 export function syncVolume(options: DagSourceBindOptions): kplus.Volume {
-  return options.targetVolume ?? kplus.Volume.fromEmptyDir(options.podScope, `${options.name}-volume`, options.name);
+  return options.targetVolume ?? sharedEmptyDir(options, `${options.name}-volume`, options.name);
 }
 
 /**
@@ -25,5 +25,13 @@ export function syncContainerName(base: string, options: DagSourceBindOptions): 
  * @internal
  */
 export function syncTmpVolume(options: DagSourceBindOptions): kplus.Volume {
-  return kplus.Volume.fromEmptyDir(options.podScope, `${options.name}-tmp`, `${options.name}-tmp`);
+  return sharedEmptyDir(options, `${options.name}-tmp`, `${options.name}-tmp`);
+}
+
+/**
+ * One emptyDir `Volume` construct per source and name, made in the scope every pod shares: a cdk8s-plus `Volume`
+ * only names what each pod spec lists, so one serves every pod (each pod still gets its own emptyDir).
+ */
+function sharedEmptyDir(options: DagSourceBindOptions, id: string, name: string): kplus.Volume {
+  return (options.sharedScope.node.tryFindChild(id) as kplus.Volume | undefined) ?? kplus.Volume.fromEmptyDir(options.sharedScope, id, name);
 }

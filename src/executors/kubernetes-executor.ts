@@ -1,6 +1,7 @@
 import { ApiObject, App, Chart, Duration, Lazy, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { rememberRender } from '../app/validated-render';
 import { AirflowComponent, checkLabelValue } from '../components/airflow-component';
 import { AirflowPodExtras, applyPodExtras } from '../components/airflow-pod-extras';
 import { DagPodMode } from '../dags/dag-source';
@@ -219,7 +220,15 @@ export class KubernetesExecutorConfig extends Construct {
 
     this.podTemplate = this.buildTemplate(recipe, props, 'task pods', {});
     this.podTemplateConfigMap = new kplus.ConfigMap(this, 'PodTemplate', { metadata: names.metadata(this, 'ConfigMap', 'pod-template') });
-    this.podTemplateConfigMap.addData(POD_TEMPLATE_FILE, Lazy.any({ produce: () => Yaml.stringify(ApiObject.of(this.podTemplate).toJson()) }));
+    this.podTemplateConfigMap.addData(POD_TEMPLATE_FILE, Lazy.any({
+      produce: () => {
+        const template = ApiObject.of(this.podTemplate);
+        const json = template.toJson();
+        // the deployment's report reads the same render in `AirflowApp.synth()`, instead of rendering it again
+        rememberRender(template, json, App.of(this) as App);
+        return Yaml.stringify(json);
+      },
+    }));
 
     // named templates: the same recipe and options, with the template's own replaced; each a key of the same ConfigMap.
     const named: { [name: string]: kplus.Pod } = {};

@@ -390,12 +390,16 @@ export class AirflowLogs {
         throw new Error(`'logs' is AirflowLogs.persistentVolume(), one claim every pod shares, but '${pod.node.path}' is a StatefulSet `
           + 'that keeps logs on a claim per pod: use WorkerWorkloadKind.DEPLOYMENT for its Celery pool, or another AirflowLogs');
       }
-      volume = kplus.Volume.fromPersistentVolumeClaim(options.podScope, 'LogsVolume', this.claim(options.sharedScope), { name: 'logs' });
+      // one Volume construct for every pod (a cdk8s-plus Volume only names what each pod spec lists)
+      volume = (options.sharedScope.node.tryFindChild('LogsClaimVolume') as kplus.Volume | undefined)
+        ?? kplus.Volume.fromPersistentVolumeClaim(options.sharedScope, 'LogsClaimVolume', this.claim(options.sharedScope), { name: 'logs' });
       // the volume is shared: one groomer (in the scheduler) is enough.
       groomed = (options.component === 'scheduler' || options.component === 'compact') && (explicit ?? true);
     } else {
       // a StatefulSet swaps the emptyDir for a claim per pod (CeleryWorkerPool), whose logs outlive the pod.
-      volume = kplus.Volume.fromEmptyDir(options.podScope, 'LogsVolume', 'logs');
+      // one Volume construct for every pod; each pod still gets an emptyDir of its own
+      volume = (options.sharedScope.node.tryFindChild('LogsVolume') as kplus.Volume | undefined)
+        ?? kplus.Volume.fromEmptyDir(options.sharedScope, 'LogsVolume', 'logs');
       groomed = explicit ?? (!this.remote && pod instanceof kplus.StatefulSet);
     }
     return {

@@ -318,6 +318,24 @@ export class AirflowPodRecipe {
 }
 
 /**
+ * The `airflow-config` and `tmp` volumes every Airflow pod of a configuration lists, made once per configuration: a
+ * cdk8s-plus `Volume` is a construct that only names what each pod spec lists, so one serves every pod.
+ */
+const SHARED_VOLUMES = new WeakMap<AirflowConfig, { readonly config: kplus.Volume; readonly tmp: kplus.Volume }>();
+
+function sharedVolumes(config: AirflowConfig): { readonly config: kplus.Volume; readonly tmp: kplus.Volume } {
+  let volumes = SHARED_VOLUMES.get(config);
+  if (!volumes) {
+    volumes = {
+      config: kplus.Volume.fromConfigMap(config, 'PodConfigVolume', config.configMap, { name: 'airflow-config' }),
+      tmp: kplus.Volume.fromEmptyDir(config, 'PodTmpVolume', 'tmp'),
+    };
+    SHARED_VOLUMES.set(config, volumes);
+  }
+  return volumes;
+}
+
+/**
  * One pod prepared by `AirflowPodRecipe.bind`; adds Airflow containers with everything they share.
  */
 export class AirflowPod {
@@ -345,12 +363,12 @@ export class AirflowPod {
     // resolved at synth, after every setting is known.
     options.podMetadata.addAnnotation('checksum/airflow-config', Lazy.any({ produce: () => config.checksum }));
 
-    const configVolume = kplus.Volume.fromConfigMap(scope, 'ConfigVolume', config.configMap, { name: 'airflow-config' });
-    this.mounts.push({ path: `${AIRFLOW_HOME}/airflow.cfg`, volume: configVolume, options: { subPath: 'airflow.cfg', readOnly: true } });
+    const shared = sharedVolumes(config);
+    this.mounts.push({ path: `${AIRFLOW_HOME}/airflow.cfg`, volume: shared.config, options: { subPath: 'airflow.cfg', readOnly: true } });
     for (const file of config.extraFiles) {
-      this.mounts.push({ path: file.mountPath, volume: configVolume, options: { subPath: file.fileName, readOnly: true } });
+      this.mounts.push({ path: file.mountPath, volume: shared.config, options: { subPath: file.fileName, readOnly: true } });
     }
-    this.mounts.push({ path: '/tmp', volume: kplus.Volume.fromEmptyDir(scope, 'TmpVolume', 'tmp'), options: {} });
+    this.mounts.push({ path: '/tmp', volume: shared.tmp, options: {} });
     this.bindLogs(scope, pod, options);
 
     if (options.mode === DagPodMode.LONG_RUNNING && recipe.waitForMigrations) {

@@ -1,4 +1,4 @@
-import { Chart, Yaml } from 'cdk8s';
+import { ApiObject, Chart, Yaml } from 'cdk8s';
 import { mermaidDiagram } from './diagram';
 import { generatedSecretKeys, jsonPathField, preflightItems, shellWords } from './preflight';
 import { containersOf, podSpecs, reportObjects, ReportObjects } from './report-objects';
@@ -13,8 +13,8 @@ export const REPORT_MARKER = '<!-- cdk8s-airflow report -->';
  * Everything is read from the rendered objects and the Airflow configuration, so it says what the YAML does.
  * @internal
  */
-export function renderReport(deployment: AirflowDeployment): string {
-  const objects = reportObjects(deployment);
+export function renderReport(deployment: AirflowDeployment, render?: (o: ApiObject) => any): string {
+  const objects = reportObjects(deployment, render);
   const chart = Chart.of(deployment);
   const ns = objects.namespace;
   const nsArgs = ns ? ['-n', ns] : [];

@@ -16,15 +16,19 @@ export interface ReportObjects {
   readonly namespace?: string;
 }
 
-/** @internal */
-export function reportObjects(deployment: AirflowDeployment): ReportObjects {
+/**
+ * `renderObject` gives an object's manifest (`AirflowApp` hands in what its synth rendered; by default the object
+ * renders itself).
+ * @internal
+ */
+export function reportObjects(deployment: AirflowDeployment, renderObject: (o: ApiObject) => any = o => o.toJson()): ReportObjects {
   const chart = Chart.of(deployment);
   const render = (scope: IConstruct) => scope.node.findAll()
     .filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart)
-    .map(o => o.toJson());
+    .map(renderObject);
   const own = render(deployment);
   if (deployment.kubernetesExecutor) {
-    for (const template of deployment.kubernetesExecutor.allPodTemplates) own.push(ApiObject.of(template).toJson());
+    for (const template of deployment.kubernetesExecutor.allPodTemplates) own.push(renderObject(ApiObject.of(template)));
   }
   return { deployment: own, chart: render(chart), namespace: chart.namespace };
 }

@@ -1,8 +1,12 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { describe, expect, test } from 'vitest';
-import { coldStart, footprints, QUICK, scaling, synthVsSerialize } from '../../bench/bench';
+import { runBench } from '../../bench/bench';
 import { cpuMillis, idleFootprint, memoryMiB } from '../../bench/footprint';
 import { stats } from '../../bench/harness';
-import { fullDeploymentProps } from '../../bench/scenarios';
+import { renderPerformance, replaceSection } from '../../bench/report';
+
+const root = join(__dirname, '..', '..');
 
 describe('benchmark helpers', () => {
   test('stats: median, min and max', () => {
@@ -28,16 +32,36 @@ describe('benchmark helpers', () => {
   });
 });
 
-describe('benchmark smoke run (one iteration; timings are printed by `npm run bench`, never asserted)', () => {
-  test('every measurement runs and reports its figures', () => {
-    const cold = coldStart(QUICK.coldStartRuns);
-    expect(cold.airflow.runs).toBe(1);
-    expect(cold.ratio).toBeGreaterThan(0);
-    const full = synthVsSerialize(fullDeploymentProps, QUICK);
-    expect(full.objects).toBeGreaterThan(30);
-    const [one] = scaling({ ...QUICK, scaleSizes: [1] });
-    expect(one.objects).toBe(full.objects);
-    expect(one.peakRssMiB.median).toBeGreaterThan(0);
-    expect(Object.keys(footprints())).toEqual(expect.arrayContaining(['quickstart', 'onprem-git', 'eks-efs-s3']));
+describe('benchmark smoke run (one round; timings are printed by `npm run bench`, never asserted)', () => {
+  test('every measurement runs against its floor, and the floor emits the library\'s objects', () => {
+    const results = runBench({ coldRuns: 1, scaleSizes: [1], scaleRuns: 1 });
+    expect(results.coldStart.map(c => c.scenario)).toEqual(['quickstart', 'production']);
+    for (const c of results.coldStart) {
+      expect(c.airflow.wallMs.runs).toBe(1);
+      expect(c.app.wallMs.runs).toBe(1);
+      expect(c.floor.peakRssMiB.median).toBeGreaterThan(0);
+      expect(c.ratio).toBeGreaterThan(0);
+    }
+    expect(results.coldStart[1].objects).toBeGreaterThan(results.coldStart[0].objects);
+    const [one] = results.scaling;
+    expect(one.deployments).toBe(1);
+    expect(one.objects).toBe(results.coldStart[1].objects);
+    expect([one.app.cpuMs.median, one.linear.cpuMs.median, one.floor.cpuMs.median].every(ms => ms > 0)).toBe(true);
+    expect(results.targets.map(t => t.limit)).toEqual([0.6, 1.15, 1.25, 1]);
+    expect(Object.keys(results.idle)).toEqual(expect.arrayContaining(['quickstart', 'onprem-git', 'eks-efs-s3']));
+    expect(renderPerformance(results)).toContain('| quickstart (');
+  });
+});
+
+describe('README "Performance" is generated from bench/results.json', () => {
+  test('the committed README part is what bench/results.json renders to', () => {
+    const results = JSON.parse(readFileSync(join(root, 'bench', 'results.json'), 'utf-8'));
+    const readme = readFileSync(join(root, 'README.md'), 'utf-8');
+    expect(replaceSection(readme, renderPerformance(results))).toEqual(readme);
+    expect(readme).toContain(renderPerformance(results));
+  });
+
+  test('a README without the markers is refused', () => {
+    expect(() => replaceSection('# no markers', 'x')).toThrow('README.md lacks the markers');
   });
 });

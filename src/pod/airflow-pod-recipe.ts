@@ -82,6 +82,13 @@ export interface AirflowPodOptions {
   readonly component: string;
   /** The pod template's metadata, where labels and the config checksum go. */
   readonly podMetadata: ApiObjectMetadataDefinition;
+  /**
+   * Whether a long-running pod waits for database migrations (`airflow db check-migrations`, which needs the
+   * database): false for pods without database access, such as edge workers.
+   *
+   * @default - the recipe's `waitForMigrations`.
+   */
+  readonly waitForMigrations?: boolean;
 }
 
 /**
@@ -320,7 +327,7 @@ export class AirflowPod {
     this.mounts.push({ path: '/tmp', volume: kplus.Volume.fromEmptyDir(scope, 'TmpVolume', 'tmp'), options: {} });
     this.bindLogs(scope, pod, options);
 
-    if (options.mode === DagPodMode.LONG_RUNNING && recipe.waitForMigrations) {
+    if (options.mode === DagPodMode.LONG_RUNNING && (options.waitForMigrations ?? recipe.waitForMigrations)) {
       this.addAirflowInitContainer({
         name: 'wait-for-airflow-migrations',
         args: ['airflow', 'db', 'check-migrations', '--migration-wait-timeout=300'],

@@ -8,7 +8,8 @@ import { AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 export interface EdgeExecutorOptions {
   /**
    * The edge worker pools run in the cluster; each serves its own queues. Workers elsewhere (another cluster, a
-   * machine behind a firewall) join with the same settings, see the README ("Edge workers").
+   * machine behind a firewall) join with the same settings, see the README ("Edge workers"); `[]` runs none in the
+   * cluster (every edge worker runs elsewhere).
    *
    * @default - one pool named `default` serving the `default` queue.
    */
@@ -76,9 +77,6 @@ export class EdgeExecutorConfig extends Construct {
         + "set 'executor: AirflowExecutor.edge(...)' or '.withEdge(...)' on the AirflowDeployment instead");
     }
     const pools = props.pools ?? [{ name: 'default' }];
-    if (pools.length === 0) {
-      throw new Error("Edge 'pools' is empty, so no edge worker would run in the cluster: give at least one pool, e.g. { name: 'default' }");
-    }
     pools.forEach((p, i) => {
       if (typeof p.name !== 'string' || p.name === '') {
         throw new Error(`Edge 'pools[${i}]' has no 'name': give every pool a name, e.g. { name: 'default' }`);

@@ -78,6 +78,13 @@ describe('EdgeExecutor and edge worker pools (issue #15)', () => {
     expect(manifests.filter(m => m.kind === 'ConfigMap' && m.data?.['pod_template_file.yaml'])).toEqual([]);
   });
 
+  test("pools: [] runs no edge worker in the cluster (every worker runs elsewhere), the API side stays", () => {
+    const { manifests } = synthDeployment({ executor: AirflowExecutor.kubernetes().withEdge({ pools: [] }) });
+    expectValidManifests(manifests);
+    expect(edgeWorkers(manifests)).toEqual([]);
+    expect(airflowCfg(manifests)['edge.api_enabled']).toBe('True');
+  });
+
   test('with the split API server, api_url stays on the UI API server and execution_api_server_url on the Execution API server', () => {
     const { manifests } = synthDeployment({ executor: AirflowExecutor.celery().withEdge(), executionApiServer: {} });
     expectValidManifests(manifests);
@@ -146,7 +153,6 @@ describe('EdgeExecutor errors', () => {
   });
 
   test.each([
-    [{ pools: [] }, "Edge 'pools' is empty, so no edge worker would run in the cluster"],
     [{ pools: [{ name: '' }] }, "Edge 'pools[0]' has no 'name'"],
     [{ pools: [{ name: 'a' }, { name: 'a' }] }, "Edge 'pools' has two pools named 'a'"],
     [{ pools: [{ name: 'Bad_Name' }] }, "EdgeWorkerPool: 'name' must be 1-32 lower-case letters, digits and '-', starting and ending with a letter or digit, got 'Bad_Name'"],

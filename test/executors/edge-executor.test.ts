@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { describe, expect, test } from 'vitest';
-import { AirflowConfig, AirflowDeployment, AirflowExecutor, AirflowPodRecipe, AirflowVersion, EDGE_EXECUTOR_CLASS, EdgeExecutorConfig, EdgeWorkerPool } from '../../src';
+import { AirflowConfig, AirflowDeployment, AirflowExecutor, AirflowLogs, AirflowPodRecipe, AirflowVersion, EDGE_EXECUTOR_CLASS, EdgeExecutorConfig, EdgeWorkerPool, S3Credentials } from '../../src';
 import { expectValidManifests } from '../support/manifests';
 import { airflowCfg, container, errorOf, podSpec, synthDeployment, testChart } from '../support/synth';
 
@@ -83,6 +83,23 @@ describe('EdgeExecutor and edge worker pools (issue #15)', () => {
     expectValidManifests(manifests);
     expect(edgeWorkers(manifests)).toEqual([]);
     expect(airflowCfg(manifests)['edge.api_enabled']).toBe('True');
+  });
+
+  test('remote logs: edge workers write task logs, so they get the remote logs connection like Celery workers', () => {
+    const { manifests } = synthDeployment({
+      executor: AirflowExecutor.celery().withEdge(),
+      logs: AirflowLogs.s3({ bucket: 'logs', region: 'eu-west-1', credentials: S3Credentials.fromServiceAccountRole('arn:aws:iam::123456789012:role/logs') }),
+    });
+    expectValidManifests(manifests);
+    const envOf = (component: string) => container(podSpec(manifests.find(m => m.kind === 'Deployment'
+      && m.spec.template.metadata.labels['app.kubernetes.io/component'] === component)), 'worker').env.map((e: any) => e.name).sort();
+    const remote = (names: string[]) => names.filter(n => n.includes('REMOTE_LOGS') || n.startsWith('AWS_'));
+    expect(remote(envOf('edge-worker'))).toEqual(remote(envOf('worker')));
+    expect(remote(envOf('edge-worker')).length).toBeGreaterThan(0);
+    const account = (component: string) => manifests.find(m => m.kind === 'ServiceAccount'
+      && m.metadata.labels['app.kubernetes.io/component'] === component);
+    expect(account('edge-worker').metadata.annotations?.['eks.amazonaws.com/role-arn']).toBe('arn:aws:iam::123456789012:role/logs');
+    expect(account('edge-worker').metadata.annotations).toEqual(account('worker').metadata.annotations);
   });
 
   test('with the split API server, api_url stays on the UI API server and execution_api_server_url on the Execution API server', () => {

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { EDGE_EXECUTOR_CLASS, EdgeWorkerPool, EdgeWorkerPoolOptions } from './edge-worker-pool';
 import { AirflowPodRecipe } from '../pod/airflow-pod-recipe';
+import { AirflowWarnings } from '../warnings';
 
 /**
  * Options of the EdgeExecutor (provider `apache-airflow-providers-edge3`, Airflow 3.0+).
@@ -86,6 +87,13 @@ export class EdgeExecutorConfig extends Construct {
     const duplicate = names.find((n, i) => names.indexOf(n) !== i);
     if (duplicate !== undefined) {
       throw new Error(`Edge 'pools' has two pools named '${duplicate}': give each pool its own name`);
+    }
+    // the official image's extras leave edge3 out (apache/airflow Dockerfile `ARG AIRFLOW_EXTRAS`, 3.1.5: amazon,
+    // celery, cncf-kubernetes, fab, ... no edge3).
+    const image = props.recipe.image;
+    if (image.startsWith('apache/airflow:')) {
+      AirflowWarnings.of(this).add(`the EdgeExecutor needs apache-airflow-providers-edge3 in the image, which the official image ${image} does not hold: `
+        + "the scheduler could not load the executor, nor the API server serve the Edge API; build an image with it and set 'image'");
     }
     config.setOwned('edge', 'api_enabled', 'True', 'executor (EdgeExecutor)');
     config.setDefault('edge', 'api_url', props.apiUrl);

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { describe, expect, test } from 'vitest';
-import { AirflowConfig, AirflowDeployment, AirflowExecutor, AirflowLogs, AirflowPodRecipe, AirflowVersion, EDGE_EXECUTOR_CLASS, EdgeExecutorConfig, EdgeWorkerPool, S3Credentials } from '../../src';
+import { AirflowConfig, AirflowDeployment, AirflowExecutor, AirflowLogs, AirflowPodRecipe, AirflowVersion, AirflowWarnings, EDGE_EXECUTOR_CLASS, EdgeExecutorConfig, EdgeWorkerPool, S3Credentials } from '../../src';
 import { expectValidManifests } from '../support/manifests';
 import { airflowCfg, container, errorOf, podSpec, synthDeployment, testChart } from '../support/synth';
 
@@ -49,6 +49,15 @@ describe('EdgeExecutor and edge worker pools (issue #15)', () => {
     expect(names.filter((n: string) => /DATABASE|FERNET|API__SECRET_KEY/.test(n))).toEqual([]);
   });
 
+  test('the official image (no edge3) gets a warning; an image of your own does not', () => {
+    const official = synthDeployment({ executor: AirflowExecutor.kubernetes().withEdge() });
+    expect(AirflowWarnings.of(official.chart).messages).toContain('the EdgeExecutor needs apache-airflow-providers-edge3 in the image, which the official image '
+      + "apache/airflow:3.2.2 does not hold: the scheduler could not load the executor, nor the API server serve the Edge API; build an image with it and set 'image'");
+    const own = synthDeployment({ executor: AirflowExecutor.kubernetes().withEdge(), image: 'registry.example.com/airflow-edge:3.2.2' });
+    expect(AirflowWarnings.of(own.chart).messages.filter(m => m.includes('EdgeExecutor'))).toEqual([]);
+    expect(podSpec(edgeWorkers(own.manifests)[0]).containers[0].image).toBe('registry.example.com/airflow-edge:3.2.2');
+  });
+
   test('pools: names, queues, concurrency, replicas, resources, grace period; AirflowExecutor.edge() alone', () => {
     const { manifests } = synthDeployment({
       executor: AirflowExecutor.edge({
@@ -78,7 +87,7 @@ describe('EdgeExecutor and edge worker pools (issue #15)', () => {
     expect(manifests.filter(m => m.kind === 'ConfigMap' && m.data?.['pod_template_file.yaml'])).toEqual([]);
   });
 
-  test("pools: [] runs no edge worker in the cluster (every worker runs elsewhere), the API side stays", () => {
+  test('pools: [] runs no edge worker in the cluster (every worker runs elsewhere), the API side stays', () => {
     const { manifests } = synthDeployment({ executor: AirflowExecutor.kubernetes().withEdge({ pools: [] }) });
     expectValidManifests(manifests);
     expect(edgeWorkers(manifests)).toEqual([]);

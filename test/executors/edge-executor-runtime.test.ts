@@ -14,7 +14,8 @@ import { synthDeployment } from '../support/synth';
  * env, read-only root filesystem: test/support/real-airflow.ts) registers through `[edge] api_url` (the API server's
  * Service name, resolved to 127.0.0.1 as the cluster DNS would), signing with the JWT secret both pods get from the
  * same Secret. The preStop command drains it and it signs off (`offline`). Oracles: the API server without the
- * EdgeExecutor serves no Edge API; a worker with another JWT secret is refused.
+ * EdgeExecutor serves no Edge API; a worker with another JWT secret is refused; a worker without `--pid` fails on the
+ * read-only root filesystem (its default PID file is `$AIRFLOW_HOME/airflow-edge-worker.pid`).
  */
 const VERSION = AirflowVersion.V3_2_2;
 /** The JWT secret both pods read from the generated Secret (a stand-in of 64 characters, as the generator makes). */
@@ -136,6 +137,24 @@ describeWith(['airflow', 'apt'], 'edge workers against real Airflow 3.2.2 and ed
       try {
         await waitFor('worker exit', async () => worker.exited() || undefined, 240_000, worker.output);
         expect(worker.output()).toMatch(/403|Forbidden/);
+      } finally {
+        await stop();
+      }
+    } finally {
+      await stopApi();
+    }
+  }, 900_000);
+
+  it('the oracle fails: without --pid the worker writes its PID file to $AIRFLOW_HOME, read-only in the pod, and exits', async () => {
+    const stopApi = await startApiServer(manifests);
+    try {
+      const pod = processOf('edge-worker', 'worker');
+      const at = pod.args.indexOf('--pid');
+      expect(at).toBeGreaterThan(0);
+      const { worker, stop } = startWorker({ ...pod, args: [...pod.args.slice(0, at), ...pod.args.slice(at + 2)] });
+      try {
+        await waitFor('worker exit', async () => worker.exited() || undefined, 240_000, worker.output);
+        expect(worker.output()).toMatch(/Read-only file system: '\/opt\/airflow\/airflow-edge-worker\.pid'/);
       } finally {
         await stop();
       }

@@ -15,7 +15,8 @@ import { synthDeployment } from '../support/synth';
  * Service name, resolved to 127.0.0.1 as the cluster DNS would), signing with the JWT secret both pods get from the
  * same Secret. The preStop command drains it and it signs off (`offline`). Oracles: the API server without the
  * EdgeExecutor serves no Edge API; a worker with another JWT secret is refused; a worker without `--pid` fails on the
- * read-only root filesystem (its default PID file is `$AIRFLOW_HOME/airflow-edge-worker.pid`).
+ * read-only root filesystem (its default PID file is `$AIRFLOW_HOME/airflow-edge-worker.pid`). The scheduler container
+ * loads both executors of `[core] executor` (a wrong class path fails).
  */
 const VERSION = AirflowVersion.V3_2_2;
 /** The JWT secret both pods read from the generated Secret (a stand-in of 64 characters, as the generator makes). */
@@ -99,6 +100,32 @@ describeWith(['airflow', 'apt'], 'edge workers against real Airflow 3.2.2 and ed
   it('the migrations Job created the edge3 tables (Airflow 3.2 finds the provider\'s DB manager without external_db_managers)', async () => {
     expect(await pg.sql("SELECT to_regclass('public.edge_worker') IS NOT NULL, to_regclass('public.edge_job') IS NOT NULL", 'edge')).toBe('t|t\n');
   });
+
+  /** The executors the scheduler container of `all` loads from its `[core] executor` (class names, in order). */
+  const schedulerExecutors = async (all: any[]) => {
+    const pod = processOf('scheduler', 'scheduler', all);
+    const fs = new PodFilesystem(pod);
+    try {
+      const script = 'from airflow.executors.executor_loader import ExecutorLoader\n'
+        + 'print(",".join(type(e).__name__ for e in ExecutorLoader.init_executors()))';
+      return await fs.run(['python', '-c', script], { ...imageEnv(VERSION.version), ...pod.env });
+    } finally {
+      fs.remove();
+    }
+  };
+
+  it('the scheduler loads the KubernetesExecutor and the EdgeExecutor from [core] executor; the oracle fails on a wrong class path', async () => {
+    const r = await schedulerExecutors(manifests);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n').pop()).toBe('KubernetesExecutor,EdgeExecutor');
+    const wrong = synthDeployment({ airflowVersion: VERSION }).manifests
+      .map(m => m.kind === 'ConfigMap' && m.data?.['airflow.cfg']
+        ? { ...m, data: { ...m.data, 'airflow.cfg': m.data['airflow.cfg'].replace(/^executor = .*$/m, 'executor = KubernetesExecutor,airflow.providers.edge.executors.EdgeExecutor') } }
+        : m);
+    const bad = await schedulerExecutors(wrong);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/airflow\.providers\.edge\.executors/);
+  }, 300_000);
 
   it('the API server serves the Edge API; an edge worker registers through api_url, drains on its preStop command and signs off', async () => {
     const stopApi = await startApiServer(manifests);

@@ -156,6 +156,17 @@ describeWith(['airflow', 'apt'], 'edge workers against real Airflow 3.2.2 and ed
     }
   }, 900_000);
 
+  it('with executionApiServer, the UI\'s API server (--apps core, where api_url points) serves the Edge API', async () => {
+    const split = synthDeployment({ airflowVersion: VERSION, executor: AirflowExecutor.kubernetes().withEdge(), executionApiServer: {} }).manifests;
+    const stopApi = await startApiServer(split);
+    try {
+      expect(processOf('api-server', 'api-server', split).args).toEqual(['airflow', 'api-server', '--apps', 'core']);
+      expect(await fetchText(8080, '/edge_worker/v1/health')).toEqual({ status: 200, body: '{"status":"healthy"}' });
+    } finally {
+      await stopApi();
+    }
+  }, 900_000);
+
   it('the oracle fails: an edge worker signing with another JWT secret is refused (403) and exits', async () => {
     const stopApi = await startApiServer(manifests);
     try {

@@ -3,7 +3,7 @@ import { EdgeExecutorOptions } from './edge-executor';
 import { EDGE_EXECUTOR_CLASS } from './edge-worker-pool';
 import { KubernetesExecutorOptions } from './kubernetes-executor';
 import { WorkerAutoscaling } from './worker-autoscaling';
-import { expectArray, expectBoolean, expectDuration, expectInstance, expectNumber, expectObject, expectSize, expectString } from '../utils/props-check';
+import { expectArray, expectBoolean, expectDuration, expectInstance, expectNumber, expectObject, expectSize, expectString, expectStringMap } from '../utils/props-check';
 
 /**
  * Which executor runs the tasks: the KubernetesExecutor, the CeleryExecutor, or both.
@@ -92,6 +92,7 @@ function checkEdgeOptions(options: unknown, prop: string): void {
     expectNumber(p.replicas, `${poolProp}.replicas`, true);
     expectNumber(p.concurrency, `${poolProp}.concurrency`, true);
     expectDuration(p.terminationGracePeriod, `${poolProp}.terminationGracePeriod`);
+    expectStringMap(p.serviceAccountAnnotations, `${poolProp}.serviceAccountAnnotations`);
   });
 }
 

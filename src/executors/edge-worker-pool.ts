@@ -62,6 +62,12 @@ export interface EdgeWorkerPoolOptions extends PodPlacement, AirflowPodExtras {
    * @default - none.
    */
   readonly envVariables?: { [name: string]: kplus.EnvValue };
+  /**
+   * Annotations of the pool's ServiceAccount, for what its tasks call (IRSA, Workload Identity).
+   *
+   * @default - none.
+   */
+  readonly serviceAccountAnnotations?: { [key: string]: string };
 }
 
 /**
@@ -118,7 +124,9 @@ export class EdgeWorkerPool extends Construct {
     const names = recipe._names;
     const part = props.name === 'default' ? undefined : props.name;
     const metadata = (kind: string) => names.metadata(this, kind, EDGE_WORKER_COMPONENT, part);
-    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false, metadata: metadata('ServiceAccount') });
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
+      automountToken: false, metadata: { ...metadata('ServiceAccount'), annotations: props.serviceAccountAnnotations },
+    });
     this.deployment = new kplus.Deployment(this, 'Resource', {
       metadata: metadata('Deployment'),
       select: false,

@@ -65,6 +65,7 @@ describe('EdgeExecutor and edge worker pools (issue #15)', () => {
           { name: 'default' },
           {
             name: 'gpu',
+            serviceAccountAnnotations: { 'iam.gke.io/gcp-service-account': 'gpu-tasks@project.iam.gserviceaccount.com' },
             queues: ['gpu', 'cuda'],
             concurrency: 2,
             replicas: 3,
@@ -82,6 +83,10 @@ describe('EdgeExecutor and edge worker pools (issue #15)', () => {
     const c = container(podSpec(gpu), 'worker');
     expect(c.args).toEqual(['airflow', 'edge', 'worker', '--queues', 'gpu,cuda', '--concurrency', '2', '--pid', '/tmp/airflow-edge-worker.pid']);
     expect(c.resources.requests.cpu).toBe('2000m');
+    const account = manifests.find(m => m.kind === 'ServiceAccount' && m.metadata.name === 'airflow-edge-worker-gpu');
+    expect(podSpec(gpu).serviceAccountName).toBe('airflow-edge-worker-gpu');
+    expect(account.metadata.annotations).toEqual({ 'iam.gke.io/gcp-service-account': 'gpu-tasks@project.iam.gserviceaccount.com' });
+    expect(account.automountServiceAccountToken).toBe(false);
     expect(edgeWorkers(manifests).map(m => m.metadata.name).sort()).toEqual(['airflow-edge-worker', 'airflow-edge-worker-gpu']);
     // no KubernetesExecutor, no Celery: no pod template, no broker.
     expect(manifests.filter(m => m.kind === 'ConfigMap' && m.data?.['pod_template_file.yaml'])).toEqual([]);
@@ -193,6 +198,8 @@ describe('EdgeExecutor errors', () => {
   test('run-time types of JavaScript callers', () => {
     expect(errorOf(() => AirflowExecutor.edge({ pools: [{ name: 'a', concurrency: '2' as any }] })))
       .toContain('AirflowExecutor.edge options.pools[0].concurrency');
+    expect(errorOf(() => AirflowExecutor.kubernetes().withEdge({ pools: [{ name: 'a', serviceAccountAnnotations: { k: 1 as any } }] })))
+      .toContain('AirflowExecutor.withEdge options.pools[0].serviceAccountAnnotations.k');
   });
 
   test('a pool without a name, and a pool on a deployment without the EdgeExecutor', () => {

@@ -116,6 +116,19 @@ describe('EdgeExecutor and edge worker pools (issue #15)', () => {
     expect(account('edge-worker').metadata.annotations).toEqual(account('worker').metadata.annotations);
   });
 
+  test('other [edge] settings: unknownSettings on 3.2 (its settings data has no edge3 section), settings on 3.3+; api_url can be overridden', () => {
+    const { manifests } = synthDeployment({
+      executor: AirflowExecutor.kubernetes().withEdge(),
+      unknownSettings: { 'edge.api_url': 'http://proxy.internal/edge_worker/v1/rpcapi', 'edge.heartbeat_interval': '10' },
+    });
+    expect(airflowCfg(manifests)['edge.api_url']).toBe('http://proxy.internal/edge_worker/v1/rpcapi');
+    expect(airflowCfg(manifests)['edge.heartbeat_interval']).toBe('10');
+    expect(errorOf(() => synthDeployment({ executor: AirflowExecutor.kubernetes().withEdge(), settings: { 'edge.heartbeat_interval': '10' } })))
+      .toContain("Airflow 3.2.2 has no section 'edge'");
+    const newer = synthDeployment({ airflowVersion: AirflowVersion.V3_3_2, executor: AirflowExecutor.kubernetes().withEdge(), settings: { 'edge.heartbeat_interval': '10' } });
+    expect(airflowCfg(newer.manifests)['edge.heartbeat_interval']).toBe('10');
+  });
+
   test('with the split API server, api_url stays on the UI API server and execution_api_server_url on the Execution API server', () => {
     const { manifests } = synthDeployment({ executor: AirflowExecutor.celery().withEdge(), executionApiServer: {} });
     expectValidManifests(manifests);

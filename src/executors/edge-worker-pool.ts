@@ -14,7 +14,9 @@ export const EDGE_WORKER_COMPONENT = 'edge-worker';
 /**
  * Where the worker writes its PID file. By default `airflow edge worker` writes `$AIRFLOW_HOME/airflow-edge-worker.pid`
  * (edge3 3.7.0 `cli/signalling.py` `pid_file_path` → airflow-core `utils/cli.py` `setup_locations`), which is on the
- * read-only root filesystem; `/tmp` is the pod's emptyDir. `airflow edge stop --pid` reads the same file.
+ * read-only root filesystem; `/tmp` is the pod's emptyDir. `airflow edge stop --pid` reads the same file. The status
+ * and maintenance files stay in `$AIRFLOW_HOME` whatever `--pid` says (`status_file_path` takes `setup_locations(...)[1]`,
+ * the default `$AIRFLOW_HOME/airflow-edge-worker.out`), so `airflow edge status` / `maintenance` fail in the pod.
  */
 export const EDGE_WORKER_PID_FILE = '/tmp/airflow-edge-worker.pid';
 

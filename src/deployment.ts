@@ -24,6 +24,7 @@ import { checkDeploymentProps } from './deployment-props-check';
 import { AirflowExecutor } from './executors/airflow-executor';
 import { kedaTriggererQuery } from './executors/autoscaling-internals';
 import { CeleryExecutorConfig } from './executors/celery-executor';
+import { EDGE_EXECUTOR_SINCE, EdgeExecutorConfig } from './executors/edge-executor';
 import { KedaDatabaseAuthentication } from './executors/keda-database-authentication';
 import { KubernetesExecutorConfig } from './executors/kubernetes-executor';
 import { KedaAutoscalingOptions, WorkerAutoscalerKind, WorkerAutoscaling } from './executors/worker-autoscaling';
@@ -207,7 +208,8 @@ export interface AirflowDeploymentProps {
   readonly logs?: AirflowLogs;
   /**
    * The executor: `AirflowExecutor.kubernetes()`, `.celery()`, `.celeryAndKubernetes()`, (Airflow 2)
-   * `.celeryKubernetes()` or, with `topology: AirflowTopology.compact()`, `.local()`.
+   * `.celeryKubernetes()`, with `topology: AirflowTopology.compact()` `.local()`, or (Airflow 3) `.edge()` and any of
+   * them `.withEdge()` for edge workers.
    *
    * @default AirflowExecutor.kubernetes()
    */
@@ -440,6 +442,8 @@ export class AirflowDeployment extends Construct {
   public readonly kubernetesExecutor?: KubernetesExecutorConfig;
   /** The Celery broker and worker pools, when the CeleryExecutor is used. */
   public readonly celeryExecutor?: CeleryExecutorConfig;
+  /** The Edge API settings and the edge worker pools, when the EdgeExecutor is used. */
+  public readonly edgeExecutor?: EdgeExecutorConfig;
   /** The migration Job. */
   public readonly migrations: AirflowMigrations;
   /** The Job that creates the pools, with `pools`. */
@@ -540,7 +544,7 @@ export class AirflowDeployment extends Construct {
       const launch = props.podLaunching?.celeryWorkers ?? false;
       const pools = launch ? (executor._celery.pools ?? [{ name: 'default' }]).map(p => ({ ...p, automountServiceAccountToken: true })) : executor._celery.pools;
       this.celeryExecutor = new CeleryExecutorConfig(this, 'Celery', {
-        recipe, ...executor._celery, pools, database, multiExecutor: executor.setting === 'CeleryExecutor,KubernetesExecutor',
+        recipe, ...executor._celery, pools, database, multiExecutor: executor.setting.startsWith('CeleryExecutor,KubernetesExecutor'),
       });
       this.kedaAuthentication = this.celeryExecutor.kedaAuthentication;
     }
@@ -578,6 +582,12 @@ export class AirflowDeployment extends Construct {
         : apiServer;
       config.setDefault('core', 'execution_api_server_url', `http://${execution.service.name}:${WEB_PORT}${execution.pathPrefix}/execution/`);
       this.webUi = apiServer;
+      if (executor._edge) {
+        // the Edge API is a plugin of the core app (airflow-core 3.2.2 api_fastapi/app.py mounts plugins for `core` only).
+        this.edgeExecutor = new EdgeExecutorConfig(this, 'Edge', {
+          recipe, ...executor._edge, apiUrl: `http://${apiServer.service.name}:${WEB_PORT}${apiServer.pathPrefix}/edge_worker/v1/rpcapi`,
+        });
+      }
     } else {
       this.webUi = new AirflowWebserver(this, 'Webserver', { recipe, automountServiceAccountToken: apiAccess, ingress: props.ingress, ...props.webserver });
     }
@@ -711,6 +721,10 @@ function checkMajorSpecificProps(version: AirflowVersion, props: AirflowDeployme
       const other = version.isAirflow3 ? 'Airflow 2' : 'Airflow 3';
       throw new Error(`'${prop}' is for ${other} only, but 'airflowVersion' is ${version.version}: remove it or change 'airflowVersion'`);
     }
+  }
+  if (props.executor?._edge !== undefined && !version.atLeast(...EDGE_EXECUTOR_SINCE)) {
+    throw new Error(`'executor' has the EdgeExecutor, which needs Airflow ${EDGE_EXECUTOR_SINCE.join('.')} or later (provider apache-airflow-providers-edge3), `
+      + `but 'airflowVersion' is ${version.version}: upgrade Airflow or use an executor without edge workers`);
   }
   if (props.executionApiServer !== undefined && version.isAirflow3 && !version.atLeast(...SPLIT_API_SERVER_SINCE)) {
     throw new Error(`'executionApiServer' needs Airflow ${SPLIT_API_SERVER_SINCE.join('.')} or later, but 'airflowVersion' is ${version.version}, `

@@ -44,6 +44,8 @@ export * from './executors/worker-autoscaling';
 export * from './executors/keda-database-authentication';
 export * from './executors/celery-flower';
 export * from './executors/celery-executor';
+export * from './executors/edge-worker-pool';
+export * from './executors/edge-executor';
 export * from './executors/airflow-executor';
 export * from './maintenance/database-cleanup';
 export * from './maintenance/pod-cleanup';

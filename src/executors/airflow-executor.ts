@@ -1,7 +1,9 @@
 import { CeleryExecutorOptions } from './celery-executor';
+import { EdgeExecutorOptions } from './edge-executor';
+import { EDGE_EXECUTOR_CLASS } from './edge-worker-pool';
 import { KubernetesExecutorOptions } from './kubernetes-executor';
 import { WorkerAutoscaling } from './worker-autoscaling';
-import { expectArray, expectBoolean, expectDuration, expectInstance, expectNumber, expectObject, expectSize, expectString } from '../utils/props-check';
+import { expectArray, expectBoolean, expectDuration, expectInstance, expectNumber, expectObject, expectSize, expectString, expectStringMap } from '../utils/props-check';
 
 /**
  * Which executor runs the tasks: the KubernetesExecutor, the CeleryExecutor, or both.
@@ -52,13 +54,56 @@ export class AirflowExecutor {
     return new AirflowExecutor('CeleryKubernetesExecutor', celery, kubernetes, kubernetesQueue);
   }
 
+  /**
+   * The EdgeExecutor alone (`airflow.providers.edge3.executors.EdgeExecutor`, Airflow 3.0+): every task runs on an
+   * edge worker, in the cluster (`pools`) or elsewhere. The image needs `apache-airflow-providers-edge3`.
+   */
+  public static edge(options: EdgeExecutorOptions = {}): AirflowExecutor {
+    checkEdgeOptions(options, 'AirflowExecutor.edge options');
+    return new AirflowExecutor(EDGE_EXECUTOR_CLASS, undefined, undefined, undefined, options);
+  }
+
   private constructor(
     /** The value of `[core] executor`. */
     public readonly setting: string,
     /** @internal */ public readonly _celery?: CeleryExecutorOptions,
     /** @internal */ public readonly _kubernetes?: KubernetesExecutorOptions,
-    /** @internal */ public readonly _kubernetesQueue?: string) {
+    /** @internal */ public readonly _kubernetesQueue?: string,
+    /** @internal */ public readonly _edge?: EdgeExecutorOptions) {
   }
+
+  /**
+   * This executor plus the EdgeExecutor (Airflow 3.0+, `[core] executor` `<this>,airflow.providers.edge3.executors.EdgeExecutor`):
+   * this one stays the default, a task with `executor="EdgeExecutor"` runs on an edge worker. The image needs
+   * `apache-airflow-providers-edge3`.
+   */
+  public withEdge(options: EdgeExecutorOptions = {}): AirflowExecutor {
+    checkEdgeOptions(options, 'AirflowExecutor.withEdge options');
+    if (this._edge !== undefined) {
+      throw new Error(`AirflowExecutor.withEdge: the executor '${this.setting}' already has the EdgeExecutor: call withEdge once, with every pool`);
+    }
+    if (this._kubernetesQueue !== undefined) {
+      throw new Error('AirflowExecutor.withEdge: CeleryKubernetesExecutor (Airflow 2) cannot be one of several executors: '
+        + 'use AirflowExecutor.celeryAndKubernetes().withEdge(...) on Airflow 3');
+    }
+    return new AirflowExecutor(`${this.setting},${EDGE_EXECUTOR_CLASS}`, this._celery, this._kubernetes, undefined, options);
+  }
+}
+
+/** Run-time types of the EdgeExecutor options (JavaScript callers). */
+function checkEdgeOptions(options: unknown, prop: string): void {
+  expectObject(options, prop);
+  const o = (options ?? {}) as Record<string, any>;
+  expectArray(o.pools, `${prop}.pools`, (pool, poolProp) => {
+    expectObject(pool, poolProp);
+    const p = (pool ?? {}) as Record<string, any>;
+    expectString(p.name, `${poolProp}.name`);
+    expectArray(p.queues, `${poolProp}.queues`, expectString);
+    expectNumber(p.replicas, `${poolProp}.replicas`, true);
+    expectNumber(p.concurrency, `${poolProp}.concurrency`, true);
+    expectDuration(p.terminationGracePeriod, `${poolProp}.terminationGracePeriod`);
+    expectStringMap(p.serviceAccountAnnotations, `${poolProp}.serviceAccountAnnotations`);
+  });
 }
 
 /** Run-time types of the Celery options (JavaScript callers). */

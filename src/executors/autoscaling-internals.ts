@@ -1,5 +1,6 @@
 // Internal helpers of the autoscaling constructs; not exported from the package index.
 import { Duration } from 'cdk8s';
+import { EDGE_EXECUTOR_CLASS } from './edge-worker-pool';
 import type { HpaAutoscalingOptions, KedaAutoscalingOptions } from './worker-autoscaling';
 import { DatabaseEngine } from '../database/metadata-database';
 
@@ -104,6 +105,11 @@ export interface WorkerQueryOptions {
   readonly workerConcurrency: number;
   /** Whether tasks of the KubernetesExecutor share the table (`CeleryExecutor,KubernetesExecutor`) and must not be counted. */
   readonly excludeKubernetesExecutor: boolean;
+  /**
+   * Whether tasks of the EdgeExecutor share the table (`CeleryExecutor,...,EdgeExecutor`) and must not be counted: a task
+   * names it `EdgeExecutor` or by its class path.
+   */
+  readonly excludeEdgeExecutor?: boolean;
 }
 
 /**
@@ -111,7 +117,8 @@ export interface WorkerQueryOptions {
  * by its worker concurrency, rounded up, which is the number of workers the pool needs (KEDA's target is 1).
  *
  * With `CeleryExecutor,KubernetesExecutor` a task instance that names `KubernetesExecutor` is not counted
- * (the `executor` column is empty for tasks of the default executor, Celery). The Airflow 2
+ * (the `executor` column is empty for tasks of the default executor, Celery). With edge workers as well
+ * (`withEdge`), tasks naming the EdgeExecutor (`EdgeExecutor` or its class path) are left out too. The Airflow 2
  * `CeleryKubernetesExecutor` needs no filter: its `kubernetes` queue is never a pool queue.
  *
  * @internal
@@ -126,6 +133,15 @@ export function kedaWorkerQuery(options: WorkerQueryOptions): string {
   }
   const queues = options.queues.map(q => sqlString(q, options.engine)).join(', ');
   const where = `state IN ('running', 'queued') AND queue IN (${queues})`;
+  if (options.excludeEdgeExecutor) {
+    // the `executor` column holds what the task named (NULL: the default executor, Celery).
+    const others = [...(options.excludeKubernetesExecutor ? ['KubernetesExecutor'] : []), 'EdgeExecutor', EDGE_EXECUTOR_CLASS]
+      .map(e => sqlString(e, options.engine)).join(', ');
+    const executor = ` AND (executor IS NULL OR executor NOT IN (${others}))`;
+    return options.engine === DatabaseEngine.MYSQL
+      ? `SELECT CEIL(COUNT(*) / ${concurrency}) FROM task_instance WHERE ${where}${executor}`
+      : `SELECT ceil(COUNT(*)::decimal / ${concurrency}) FROM task_instance WHERE ${where}${executor}`;
+  }
   if (options.engine === DatabaseEngine.MYSQL) {
     const executor = options.excludeKubernetesExecutor ? " AND (executor IS NULL OR executor <> 'KubernetesExecutor')" : '';
     return `SELECT CEIL(COUNT(*) / ${concurrency}) FROM task_instance WHERE ${where}${executor}`;

@@ -2,6 +2,7 @@ import { ApiObject, ApiObjectMetadata, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ResolvedHpaAutoscaling, kedaWorkerQuery } from './autoscaling-internals';
+import { EDGE_EXECUTOR_CLASS } from './edge-worker-pool';
 import { KedaDatabaseAuthentication } from './keda-database-authentication';
 import { WorkerAutoscalerKind, WorkerAutoscaling } from './worker-autoscaling';
 import { AirflowPodExtras, applyPodExtras } from '../components/airflow-pod-extras';
@@ -325,7 +326,11 @@ export class CeleryWorkerPool extends Construct {
     } else if (props.autoscaling?._keda && props.kedaAuthentication) {
       const auth = props.kedaAuthentication;
       this.kedaQuery = kedaWorkerQuery({
-        engine: auth.engine, queues: p.queues, workerConcurrency: p.concurrency, excludeKubernetesExecutor: props.multiExecutor ?? false,
+        engine: auth.engine,
+        queues: p.queues,
+        workerConcurrency: p.concurrency,
+        excludeKubernetesExecutor: props.multiExecutor ?? false,
+        excludeEdgeExecutor: (props.recipe.config.get('core', 'executor') ?? '').split(',').some(e => e.trim() === EDGE_EXECUTOR_CLASS),
       });
       this.scaledObject = auth.addScaledObject(this, 'ScaledObject', workload, this.kedaQuery, props.autoscaling._keda);
     }

@@ -20,10 +20,14 @@ const WORKLOAD_IDENTITY_ANNOTATION = 'iam.gke.io/gcp-service-account';
 /** Where the Airflow containers see a GCS key file. */
 const KEY_FILE_DIR = '/opt/airflow/secrets/remote-logs';
 const KEY_FILE_NAME = 'key.json';
-/** Components whose pods read or write task logs: they get the remote logs connection and credentials. */
-const LOG_USERS = new Set(['compact', 'scheduler', 'api-server', 'webserver', 'triggerer', 'dag-processor', 'worker', 'task']);
+/**
+ * Components whose pods read or write task logs: they get the remote logs connection and credentials. Edge workers
+ * write task logs under the logs folder and push them to the API server; their tasks' supervisor also uploads them
+ * to remote logging when the task ends, as a Celery worker's does.
+ */
+const LOG_USERS = new Set(['compact', 'scheduler', 'api-server', 'webserver', 'triggerer', 'dag-processor', 'worker', 'edge-worker', 'task']);
 /** Long-running components that write logs of their own (and, for workers, of tasks): they get the groomer. */
-const LOG_WRITERS = new Set(['compact', 'scheduler', 'dag-processor', 'triggerer', 'worker', 'task']);
+const LOG_WRITERS = new Set(['compact', 'scheduler', 'dag-processor', 'triggerer', 'worker', 'edge-worker', 'task']);
 
 /**
  * Where task logs are kept.

@@ -8,6 +8,7 @@ import type { AirflowDeployment } from '../deployment';
 import { REDIS_PORT } from '../executors/celery-broker';
 import { FLOWER_PORT } from '../executors/celery-flower';
 import { WORKER_LOG_PORT } from '../executors/celery-worker-pool';
+import { EDGE_WORKER_COMPONENT } from '../executors/edge-worker-pool';
 import { codePointOrder, COMPONENT_LABEL, INSTANCE_LABEL, kebabCase } from '../naming/airflow-names';
 import { AirflowWarnings } from '../warnings';
 
@@ -92,6 +93,8 @@ export function planNetwork(deployment: AirflowDeployment, props: NetworkPolicyO
   const groupOf = (pod: kplus.AbstractPod) => groups.find(g => g.pods.includes(pod))!;
   const component = (name: string) => groups.find(g => g.airflow && g.name === name);
   const airflowGroups = groups.filter(g => g.airflow);
+  // edge workers reach Airflow only over HTTP (Edge API, Execution API): no database, no PgBouncer.
+  const databaseUsers = airflowGroups.filter(g => g.name !== EDGE_WORKER_COMPONENT);
   // every pod of the release, as the peer of an ingress rule (pods added later included). Pods that run no Airflow
   // code match it too, but their own policies allow them no egress to these ports, so no connection is opened.
   const airflowPeers = [{ podSelector: { matchLabels: { [INSTANCE_LABEL]: instance } } }];
@@ -107,10 +110,10 @@ export function planNetwork(deployment: AirflowDeployment, props: NetworkPolicyO
   // reach PgBouncer).
   const pgbouncer = deployment.pgbouncer ? groupOf(deployment.pgbouncer.deployment) : undefined;
   const migrations = groupOf(deployment.migrations.job);
-  const databaseClients = pgbouncer ? [pgbouncer, migrations] : airflowGroups;
+  const databaseClients = pgbouncer ? [pgbouncer, migrations] : databaseUsers;
   if (pgbouncer) {
     const poolPort = deployment.pgbouncer!.port;
-    for (const group of airflowGroups.filter(g => g !== migrations)) allowEgress(group, pgbouncer, poolPort);
+    for (const group of databaseUsers.filter(g => g !== migrations)) allowEgress(group, pgbouncer, poolPort);
     pgbouncer.ingress.push({ from: airflowPeers, ports: [port(poolPort)] });
   }
   const database = deployment.embeddedDatabase;
@@ -200,6 +203,13 @@ export function planNetwork(deployment: AirflowDeployment, props: NetworkPolicyO
     allow(web, workers, WORKER_LOG_PORT);
   }
   if (deployment.triggerer) allow(web, groupOf(deployment.triggerer.deployment), TRIGGERER_LOG_PORT);
+  // edge workers call the Edge API (a plugin of the UI's API server) and run tasks against the Execution API; they push
+  // task logs to the Edge API and serve none.
+  const edgeWorkers = component(EDGE_WORKER_COMPONENT);
+  if (edgeWorkers) {
+    allow(edgeWorkers, web, WEB_PORT);
+    if (executionApi !== web) allow(edgeWorkers, executionApi, WEB_PORT);
+  }
 
   // the StatsD exporter: every Airflow pod sends, Prometheus scrapes.
   const statsd = deployment.metrics;

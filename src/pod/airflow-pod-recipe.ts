@@ -96,6 +96,13 @@ export interface AirflowPodOptions {
    * @default - the recipe's pull policy.
    */
   readonly imagePullPolicy?: kplus.ImagePullPolicy;
+  /**
+   * Whether a long-running pod waits for database migrations (`airflow db check-migrations`, which needs the
+   * database): false for pods without database access, such as edge workers.
+   *
+   * @default - the recipe's `waitForMigrations`.
+   */
+  readonly waitForMigrations?: boolean;
 }
 
 /**
@@ -371,7 +378,7 @@ export class AirflowPod {
     this.mounts.push({ path: '/tmp', volume: shared.tmp, options: {} });
     this.bindLogs(scope, pod, options);
 
-    if (options.mode === DagPodMode.LONG_RUNNING && recipe.waitForMigrations) {
+    if (options.mode === DagPodMode.LONG_RUNNING && (options.waitForMigrations ?? recipe.waitForMigrations)) {
       this.addAirflowInitContainer({
         name: 'wait-for-airflow-migrations',
         args: ['airflow', 'db', 'check-migrations', '--migration-wait-timeout=300'],

@@ -69,6 +69,12 @@ export const SECRET_KIND_OF_SETTING: { readonly [sectionDotKey: string]: SecretK
  *   connections, variables). It serves no logs and runs no auth manager (`api_fastapi/app.py` `create_app` mounts the
  *   auth manager for `core` only): no api-secret-key, no auth-client-secret. The API server then runs `--apps core`:
  *   it still signs and validates UI tokens (jwt-secret) but serves no task, so it loses connections and variables.
+ * - edge-worker (`EdgeWorkerPool`, `airflow edge worker`, provider edge3 3.7.0): it signs every Edge API request itself
+ *   with `[api_auth] jwt_secret` (`cli/api_client.py` `jwt_generator`; the API server checks them in
+ *   `worker_api/auth.py`), so it is the one component besides the scheduler and the API servers that holds the JWT
+ *   secret. It reaches Airflow only over HTTP (Edge API and Execution API): no database, no Fernet key; it pushes task
+ *   logs to the API server (`cli/worker.py` `_push_logs_in_chunks`) and serves none: no api-secret-key. Its tasks run
+ *   the Task SDK like a Celery worker's (connections, variables).
  * - pools (the pools Job, `airflow pools import`): the database, where the local API client writes the pools
  *   (`api/client/local_client.py` `create_pool`); pools are not encrypted, so no Fernet key.
  * - broker / result-backend: the CeleryExecutor in the scheduler sends tasks and fetches their states, the workers
@@ -97,6 +103,7 @@ export const SECRET_SCOPE: { readonly [major: string]: { readonly [component: st
     'triggerer': ['fernet-key', 'database', 'api-secret-key', 'connections', 'variables'],
     'dag-processor': ['fernet-key', 'database', 'connections', 'variables'],
     'worker': ['api-secret-key', 'broker', 'result-backend', 'connections', 'variables'],
+    'edge-worker': ['jwt-secret', 'connections', 'variables'],
     'flower': ['broker', 'result-backend'],
     'task': ['connections', 'variables'],
     'migrate': ['fernet-key', 'database'],
@@ -160,7 +167,9 @@ export function secretScopeMarkdown(): string {
     'container of its pods, init containers included). One table in `src/secrets/secret-scope.ts` decides, with the',
     'sources in Airflow it is read from; a test asserts it on the synthesized objects.',
     '',
-    '- `worker` is a Celery worker, `task` a KubernetesExecutor task pod (the pod template), `migrate` the migrations Job,',
+    '- `worker` is a Celery worker, `edge-worker` an edge worker of `EdgeWorkerPool` (Airflow 3; it signs its Edge API',
+    '  requests with the JWT secret, so it holds that key, and nothing else of Airflow\'s), `task` a KubernetesExecutor',
+    '  task pod (the pod template), `migrate` the migrations Job,',
     '  `db-cleanup` and `pod-cleanup` the maintenance CronJobs, `create-admin` the FAB first-admin Job, `pools` the pools Job.',
     '- `database` is `[database] sql_alchemy_conn` (with `pgbouncer`: the upstream URL and `AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD`).',
     '  A component with `result-backend` also gets `database` when no `resultBackend` is given (Celery\'s result backend',

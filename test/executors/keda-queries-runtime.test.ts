@@ -124,6 +124,43 @@ describeWith(['apt'], 'KEDA queries runtime: the ScaledObjects\' SQL on PostgreS
     expect(await value(q.triggerer)).toBe('1');
   });
 
+  it('with edge workers too (issue #15), tasks naming the EdgeExecutor are not counted for Celery pools; without the filter they would be', async () => {
+    const edgeRows = [['q1', 'default', 'EdgeExecutor'], ['q2', 'default', 'EdgeExecutor'], ['q3', 'light', 'airflow.providers.edge3.executors.EdgeExecutor'],
+      ['q4', 'light', 'airflow.providers.edge3.executors.EdgeExecutor'], ['q5', 'default', 'EdgeExecutor'], ['q6', 'default', 'EdgeExecutor']]
+      .map(([id, queue, exec]) => `('${id}', 'edge', 'run1', -1, 'queued', '${queue}', '${exec}')`).join(', ');
+    const insert = `INSERT INTO task_instance (task_id, dag_id, run_id, map_index, state, queue, executor) VALUES ${edgeRows};`;
+    const withEdge = () => AirflowExecutor.celeryAndKubernetes({
+      pools: [
+        { name: 'default', queues: ['default', 'light'], workerConcurrency: 4, autoscaling: WorkerAutoscaling.keda() },
+        { name: 'heavy', queues: ['heavy'], workerConcurrency: 2, autoscaling: WorkerAutoscaling.keda() },
+      ],
+    }).withEdge({ pools: [{ name: 'default', queues: ['remote'] }] });
+    const pgQueries = queries(synthDeployment({ executor: withEdge(), triggerer: { autoscaling: WorkerAutoscaling.keda() } }).manifests, 'postgresql');
+    const mysqlQueries = queries(deployInChart(chart => {
+      const secret = kplus.Secret.fromSecretName(chart, 'Db', 'airflow-db');
+      return {
+        database: MetadataDatabase.external({ connection: { secret, key: 'url' }, engine: DatabaseEngine.MYSQL, kedaConnection: { secret, key: 'keda' } }),
+        executor: withEdge(),
+        triggerer: { autoscaling: WorkerAutoscaling.keda() },
+      };
+    }).manifests, 'mysql');
+    const withoutFilter = queries(synthDeployment({ executor: executor(), triggerer: { autoscaling: WorkerAutoscaling.keda() } }).manifests, 'postgresql');
+    await pg.sql(insert, 'airflow');
+    await maria.sql(insert, 'airflow');
+    try {
+      // default pool: the same 6 Celery tasks / 4 → 2, the 6 edge tasks in its queues left out
+      expect((await pg.sql(pgQueries.default, 'airflow')).trim()).toBe('2');
+      expect((await maria.sql(mysqlQueries.default, 'airflow')).trim()).toBe('2');
+      // the KubernetesExecutor's tasks stay excluded too (4 queued in 'default')
+      expect(pgQueries.default).toContain("'KubernetesExecutor'");
+      // the oracle: the query without the edge filter counts them, (6 + 6) / 4 → 3
+      expect((await pg.sql(withoutFilter.default, 'airflow')).trim()).toBe('3');
+    } finally {
+      await pg.sql("DELETE FROM task_instance WHERE dag_id = 'edge';", 'airflow');
+      await maria.sql("DELETE FROM task_instance WHERE dag_id = 'edge';", 'airflow');
+    }
+  });
+
   it('a query on a table without the columns fails (the database judges the SQL)', async () => {
     const { manifests } = synthDeployment({ executor: executor(), triggerer: { autoscaling: WorkerAutoscaling.keda() } });
     await expect(pg.sql(queries(manifests, 'postgresql').default.replace('task_instance', 'trigger'), 'airflow')).rejects.toThrow(/column "state" does not exist/);

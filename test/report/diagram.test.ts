@@ -102,6 +102,23 @@ describe('the diagram\'s edges are the NetworkPolicy flows', () => {
     expect(compare(manifests, 'airflow', diagram)).toEqual([]);
   });
 
+  test('edge workers (issue #15) with the split API server and PgBouncer: edges to both API servers, none to the database', () => {
+    const chart = new Chart(Testing.app(), 'policies', { namespace: 'airflow' });
+    const deployment = new AirflowDeployment(chart, 'Airflow', {
+      executor: AirflowExecutor.kubernetes().withEdge(),
+      executionApiServer: {},
+      pgbouncer: {},
+      networkPolicies: { kubernetesApiCidrs: ['10.0.0.1/32'] },
+    });
+    const manifests = Testing.synth(chart);
+    const diagram = mermaidBlock(deployment.report());
+    expect(diagram).toContain('n_edge_worker -->|"8080/TCP"| n_api_server');
+    expect(diagram).toContain('n_edge_worker -->|"8080/TCP"| n_execution_api_server');
+    expect(diagramEdges(diagram).filter(e => e.startsWith('n_edge_worker>')).map(e => e.split('>')[1].split(':')[0]).sort())
+      .toEqual(['n_api_server', 'n_execution_api_server']);
+    expect(compare(manifests, 'airflow', diagram)).toEqual([]);
+  });
+
   test('the comparison can fail: a diagram missing an edge, or drawing one too many, differs', () => {
     const example = synthExample('production');
     const diagram = mermaidBlock(example.report);

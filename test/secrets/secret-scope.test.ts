@@ -58,6 +58,7 @@ const DEPLOYMENTS: Array<[string, () => AirflowDeploymentProps]> = [
   ['Airflow 3, KubernetesExecutor, maintenance', () => ({ maintenance: { databaseCleanup: {}, podCleanup: {} }, ...connectionsAndVariables() })],
   ['Airflow 3, Celery + Kubernetes, Flower, PgBouncer', () => ({ executor: AirflowExecutor.celeryAndKubernetes({ flower: {} }), pgbouncer: {}, ...connectionsAndVariables() })],
   ['Airflow 3, split API server (execution-api-server)', () => ({ executionApiServer: {}, ...connectionsAndVariables() })],
+  ['Airflow 3, Kubernetes + Edge workers, split API server', () => ({ executor: AirflowExecutor.kubernetes().withEdge(), executionApiServer: {}, ...connectionsAndVariables() })],
   ['Airflow 2, Celery + Kubernetes, Flower', () => ({ airflowVersion: AirflowVersion.V2_11_0, executor: AirflowExecutor.celeryKubernetes({ flower: {} }), ...connectionsAndVariables() })],
   ['Airflow 2, KubernetesExecutor, maintenance', () => ({ airflowVersion: AirflowVersion.V2_11_0, maintenance: { databaseCleanup: {}, podCleanup: {} }, ...connectionsAndVariables() })],
 ];
@@ -102,6 +103,15 @@ describe('secret scope: one table decides which component receives which secret 
     }
     const scheduler = pods(Testing.synth(chart)).find(p => p.component === 'scheduler')!;
     expect(scheduler.spec.containers[0].env.map((e: any) => e.name)).toContain('AIRFLOW__API_AUTH__JWT_SECRET');
+  });
+
+  test('Airflow 3 with edge workers: the JWT secret reaches the edge workers and otherwise only the scheduler and the API servers', () => {
+    const chart = testChart();
+    new AirflowDeployment(chart, 'Airflow', { executor: AirflowExecutor.celeryAndKubernetes().withEdge(), executionApiServer: {}, maintenance: { databaseCleanup: {} } });
+    const holders = new Set(pods(Testing.synth(chart))
+      .filter(p => [...(p.spec.initContainers ?? []), ...p.spec.containers].some((c: any) => (c.env ?? []).some((e: any) => e.name === 'AIRFLOW__API_AUTH__JWT_SECRET')))
+      .map(p => p.component));
+    expect([...holders].sort()).toEqual(['api-server', 'edge-worker', 'execution-api-server', 'scheduler']);
   });
 
   test('docs/secret-scope.md is generated from the table', () => {

@@ -59,6 +59,14 @@ export const DAY2_PAIRS: Day2Pair[] = [
   { name: 'Execution API split off the API server', before: {}, after: { executionApiServer: {} } },
   // issue #15: the pools Job is named by its content, so a changed list is a new Job next to the finished one.
   { name: 'a pool added', before: { pools: [{ name: 'warehouse', slots: 4 }] }, after: { pools: [{ name: 'warehouse', slots: 4 }, { name: 'spark', slots: 2 }] } },
+  // issue #15: edge workers added next to the KubernetesExecutor (executor list, [edge] settings, a worker Deployment),
+  // then a second edge pool.
+  { name: 'edge workers added', before: {}, after: { executor: AirflowExecutor.kubernetes().withEdge() } },
+  {
+    name: 'an edge worker pool added',
+    before: { executor: AirflowExecutor.kubernetes().withEdge() },
+    after: { executor: AirflowExecutor.kubernetes().withEdge({ pools: [{ name: 'default' }, { name: 'gpu', queues: ['gpu'] }] }) },
+  },
   {
     name: 'embedded PostgreSQL image upgraded',
     before: { database: MetadataDatabase.embeddedPostgres({ image: 'postgres:17.4' }) },

@@ -64,6 +64,8 @@ export function randomProps(random: () => number, chart: Chart): { id: string; p
     ['celery+kubernetes', () => AirflowExecutor.celeryAndKubernetes()],
   ];
   if (!version.isAirflow3) executors.push(['celery-kubernetes', () => AirflowExecutor.celeryKubernetes()]);
+  // issue #15: edge workers (Airflow 3): two in-cluster pools next to the KubernetesExecutor.
+  if (version.isAirflow3) executors.push(['kubernetes+edge', () => AirflowExecutor.kubernetes().withEdge({ pools: [{ name: 'default' }, { name: 'remote-a', queues: ['a'] }] })]);
   const [executorName, executor] = pick(executors);
   const external = random() < 0.5;
   const logs: Array<[string, () => AirflowLogs]> = [

@@ -1,9 +1,9 @@
 import { ApiObject, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { rememberRender } from './app/validated-render';
 import { AirflowAuth } from './auth/airflow-auth';
 import { AirflowAuthBinding } from './auth/auth-binding';
-import { rememberRender } from './app/validated-render';
 import { addImagePullSecretsEverywhere } from './components/airflow-pod-extras';
 import { AirflowTopology } from './components/airflow-topology';
 import { AirflowApiServer, AirflowApiServerOptions, ApiServerApps, SPLIT_API_SERVER_SINCE } from './components/api-server';

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AirflowPodExtras, applyPodExtras } from './airflow-pod-extras';
 import { DagPodMode } from '../dags/dag-source';
-import { AirflowPod, AirflowPodRecipe } from '../pod/airflow-pod-recipe';
+import { AirflowContainerOptions, AirflowPod, AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 import { applyPlacement, PodPlacement } from '../pod/placement';
 import { IAirflowSidecar } from '../sidecars/airflow-sidecar';
 import { checkAnnotationKeys, checkEnvName, checkLabelMap, checkResources } from '../utils/k8s-values';
@@ -177,6 +177,17 @@ export abstract class AirflowComponent extends Construct {
     for (const name of Object.keys(props.envVariables ?? {})) checkEnvName(name, `envVariables of ${spec.component}`);
     checkResources(props.resources, `resources of ${spec.component}`);
     const host = props.recipe._compactPod;
+    // the component's Airflow container, the same in its own pod and in the compact one
+    const containerOptions: AirflowContainerOptions = {
+      name: spec.component,
+      args: spec.args,
+      resources: props.resources ?? spec.resources,
+      envVariables: { ...spec.envVariables, ...props.envVariables },
+      ports: spec.ports,
+      liveness: spec.liveness,
+      readiness: spec.readiness,
+      startup: spec.startup,
+    };
     if (host) {
       // AirflowTopology.compact(): a container of the one pod, which owns everything pod-level.
       checkCompactProps(spec.component, props);
@@ -186,14 +197,7 @@ export abstract class AirflowComponent extends Construct {
       this.airflowPod = host.airflowPod;
       const runsTasks = spec.component === 'scheduler' && host.schedulerRunsTasks;
       this.container = this.airflowPod.addAirflowContainer({
-        name: spec.component,
-        args: spec.args,
-        resources: props.resources ?? spec.resources,
-        envVariables: { ...spec.envVariables, ...props.envVariables },
-        ports: spec.ports,
-        liveness: spec.liveness,
-        readiness: spec.readiness,
-        startup: spec.startup,
+        ...containerOptions,
         secretComponents: runsTasks ? [spec.component, 'worker'] : [spec.component],
       });
       const sharedMetadata = this.deployment.podMetadata;
@@ -238,16 +242,7 @@ export abstract class AirflowComponent extends Construct {
       component: spec.component,
       podMetadata: this.deployment.podMetadata,
     });
-    this.container = this.airflowPod.addAirflowContainer({
-      name: spec.component,
-      args: spec.args,
-      resources: props.resources ?? spec.resources,
-      envVariables: { ...spec.envVariables, ...props.envVariables },
-      ports: spec.ports,
-      liveness: spec.liveness,
-      readiness: spec.readiness,
-      startup: spec.startup,
-    });
+    this.container = this.airflowPod.addAirflowContainer(containerOptions);
     const podMetadata = this.deployment.podMetadata;
     for (const sidecar of props.sidecars ?? []) {
       sidecar.bind(this, this.airflowPod, { component: spec.component, recipe: props.recipe, container: this.container, podMetadata });

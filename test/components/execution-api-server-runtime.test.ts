@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AirflowVersion } from '../../src';
 import { STAND_INS } from '../real/support';
-import { canEmulatePods, httpGet, imageEnv, initContainers, PodFilesystem, podProcess, PodProcess, podSpecOf, startPodServer, workload } from '../support/real-airflow';
+import { canEmulatePods, httpGet, initContainers, runPodToEnd, podProcess, PodProcess, podSpecOf, startPodServer, workload } from '../support/real-airflow';
 import { describeWith } from '../support/real-components';
 import { PostgresService, startPostgres } from '../support/real-services';
 import { synthDeployment } from '../support/synth';
@@ -39,13 +39,7 @@ describeWith(['airflow', 'apt'], 'the split API server against real Airflow 3.2.
     url = `postgresql://split:split-pw@127.0.0.1:${pg.port}/split`;
     const job = workload(manifests, 'migrate');
     const migrate = podProcess(manifests, job, podSpecOf(job).containers[0].name, { ...STAND_INS, AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: url });
-    const fs = new PodFilesystem(migrate);
-    try {
-      const r = await fs.run(migrate.args, { ...imageEnv(VERSION.version), ...migrate.env }, { timeoutMs: 900_000 });
-      if (r.code !== 0) throw new Error(`airflow db migrate exited ${r.code}\n${r.stdout}\n${r.stderr}`);
-    } finally {
-      fs.remove();
-    }
+    await runPodToEnd(migrate, VERSION.version, 900_000);
   }, 1_000_000);
   afterAll(async () => { await pg?.stop(); });
 

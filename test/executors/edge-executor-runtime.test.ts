@@ -1,10 +1,9 @@
-import { cpSync } from 'fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AirflowExecutor, AirflowVersion } from '../../src';
 import { STAND_INS } from '../real/support';
-import { canEmulatePods, imageEnv, PodFilesystem, podProcess, PodProcess, PodServer, podSpecOf, workload } from '../support/real-airflow';
+import { canEmulatePods, httpGet, imageEnv, initContainers, runPodToEnd, PodFilesystem, podProcess, PodProcess, PodServer, podSpecOf, startPodServer, workload } from '../support/real-airflow';
 import { describeWith } from '../support/real-components';
-import { PostgresService, startPostgres, tcpOpen } from '../support/real-services';
+import { PostgresService, startPostgres } from '../support/real-services';
 import { synthDeployment } from '../support/synth';
 
 /**
@@ -21,11 +20,6 @@ import { synthDeployment } from '../support/synth';
 const VERSION = AirflowVersion.V3_2_2;
 /** The JWT secret both pods read from the generated Secret (a stand-in of 64 characters, as the generator makes). */
 const JWT = 'j'.repeat(64);
-
-async function fetchText(port: number, path: string): Promise<{ status: number; body: string }> {
-  const r = await fetch(`http://127.0.0.1:${port}${path}`, { redirect: 'manual', signal: AbortSignal.timeout(20_000) });
-  return { status: r.status, body: await r.text() };
-}
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, output: () => string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -54,40 +48,15 @@ describeWith(['airflow', 'apt'], 'edge workers against real Airflow 3.2.2 and ed
     await pg.sql("CREATE ROLE edge LOGIN PASSWORD 'edge-pw'; CREATE DATABASE edge OWNER edge;");
     url = `postgresql://edge:edge-pw@127.0.0.1:${pg.port}/edge`;
     const job = workload(manifests, 'migrate');
-    const migrate = podProcess(manifests, job, podSpecOf(job).containers[0].name, standIns());
-    const fs = new PodFilesystem(migrate);
-    try {
-      const r = await fs.run(migrate.args, { ...imageEnv(VERSION.version), ...migrate.env }, { timeoutMs: 900_000 });
-      if (r.code !== 0) throw new Error(`airflow db migrate exited ${r.code}\n${r.stdout}\n${r.stderr}`);
-    } finally {
-      fs.remove();
-    }
+    await runPodToEnd(podProcess(manifests, job, podSpecOf(job).containers[0].name, standIns()), VERSION.version, 900_000);
   }, 1_000_000);
   afterAll(async () => { await pg?.stop(); });
 
-  /** Starts the UI's API server of `all` on port 8080 (after its init container, which copies the passwords file). */
+  /** Starts the UI's API server of `all` on port 8080 (after its init containers: the passwords file copy). */
   const startApiServer = async (all: any[]) => {
-    if (await tcpOpen(8080)) throw new Error('port 8080 is taken on this machine: the container\'s exact port is needed');
     const pod = processOf('api-server', 'api-server', all);
-    const init = processOf('api-server', 'copy-simple-auth-passwords', all);
-    const fs = new PodFilesystem(pod);
-    const initFs = new PodFilesystem(init);
-    try {
-      const r = await initFs.run(init.args, { ...imageEnv(VERSION.version), ...init.env });
-      if (r.code !== 0) throw new Error(`${init.args.join(' ')} exited ${r.code}\n${r.stdout}${r.stderr}`);
-      cpSync(initFs.hostPath('/tmp/simple-auth'), fs.hostPath('/tmp/simple-auth'), { recursive: true });
-    } finally {
-      initFs.remove();
-    }
-    const server = fs.start(pod.args, { ...imageEnv(VERSION.version), ...pod.env });
-    const stop = async () => { await server.stop(); fs.remove(); };
-    try {
-      await waitFor('API server ready', async () => (await fetchText(8080, '/api/v2/version')).status === 200 || undefined, 300_000, server.output);
-    } catch (e) {
-      await stop();
-      throw e;
-    }
-    return stop;
+    const inits = initContainers(all, workload(all, 'api-server'), standIns());
+    return (await startPodServer(pod, VERSION.version, 8080, '/api/v2/version', inits)).stop;
   };
 
   /** Starts the edge worker container of the manifests, its API server's Service name resolving to 127.0.0.1. */
@@ -130,7 +99,7 @@ describeWith(['airflow', 'apt'], 'edge workers against real Airflow 3.2.2 and ed
   it('the API server serves the Edge API; an edge worker registers through api_url, drains on its preStop command and signs off', async () => {
     const stopApi = await startApiServer(manifests);
     try {
-      expect(await fetchText(8080, '/edge_worker/v1/health')).toEqual({ status: 200, body: '{"status":"healthy"}' });
+      expect(await httpGet(8080, '/edge_worker/v1/health')).toEqual({ status: 200, body: '{"status":"healthy"}' });
       const pod = processOf('edge-worker', 'worker');
       expect(pod.readOnlyRoot).toBe(true);
       expect(pod.env.AIRFLOW__DATABASE__SQL_ALCHEMY_CONN).toBeUndefined();
@@ -161,7 +130,7 @@ describeWith(['airflow', 'apt'], 'edge workers against real Airflow 3.2.2 and ed
     const stopApi = await startApiServer(split);
     try {
       expect(processOf('api-server', 'api-server', split).args).toEqual(['airflow', 'api-server', '--apps', 'core']);
-      expect(await fetchText(8080, '/edge_worker/v1/health')).toEqual({ status: 200, body: '{"status":"healthy"}' });
+      expect(await httpGet(8080, '/edge_worker/v1/health')).toEqual({ status: 200, body: '{"status":"healthy"}' });
     } finally {
       await stopApi();
     }
@@ -204,7 +173,7 @@ describeWith(['airflow', 'apt'], 'edge workers against real Airflow 3.2.2 and ed
   it('the oracle fails: an API server without the EdgeExecutor serves no Edge API', async () => {
     const stopApi = await startApiServer(synthDeployment({ airflowVersion: VERSION }).manifests);
     try {
-      expect((await fetchText(8080, '/edge_worker/v1/health')).body).not.toBe('{"status":"healthy"}');
+      expect((await httpGet(8080, '/edge_worker/v1/health')).body).not.toBe('{"status":"healthy"}');
     } finally {
       await stopApi();
     }

@@ -3,7 +3,7 @@ import { join } from 'path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { airflow2CeleryPgBouncer, airflow2Kubernetes, airflow3Fab, RealCase, realCases } from './cases';
 import { STAND_INS } from './support';
-import { canEmulatePods, ENTRYPOINT_STAND_IN, httpGet, imageEnv, initContainers, PodFilesystem, podProcess, PodProcess, podSpecOf, startPodServer, StandIns, workload } from '../support/real-airflow';
+import { canEmulatePods, ENTRYPOINT_STAND_IN, httpGet, imageEnv, initContainers, runPodToEnd, PodFilesystem, podProcess, PodProcess, podSpecOf, startPodServer, StandIns, workload } from '../support/real-airflow';
 import { describeWith } from '../support/real-components';
 import { asUser, PgBouncerService, pgbouncerVersion, PostgresService, run, SERVICE_UID, startPgBouncer, startPostgres, tcpOpen, tempDir, waitFor } from '../support/real-services';
 
@@ -49,18 +49,6 @@ function processWithDb(c: RealCase, object: any, container: string, url: string,
   return podProcess(c.manifests, object, container, standInsWithDb(url, extra));
 }
 
-/** Runs `pod`'s own args to the end in its filesystem; fails with Airflow's output when the exit code is not 0. */
-async function runPod(pod: PodProcess, version: string, timeoutMs = 600_000): Promise<string> {
-  const fs = new PodFilesystem(pod);
-  try {
-    const r = await fs.run(pod.args, { ...imageEnv(version), ...pod.env }, { timeoutMs });
-    if (r.code !== 0) throw new Error(`${pod.args.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
-    return r.stdout + r.stderr;
-  } finally {
-    fs.remove();
-  }
-}
-
 /** The HTTP probes of a container: path and port of each, with the container's port names resolved. */
 function httpProbes(container: any): Array<{ kind: string; path: string; port: number }> {
   return ['startupProbe', 'livenessProbe', 'readinessProbe'].filter(k => container[k]?.httpGet).map(k => {
@@ -79,7 +67,7 @@ describeWith(['airflow', 'apt'], 'real Airflow 3 runs our containers (examples/c
     const job = workload(c.manifests, 'migrate');
     const pod = processWithDb(c, job, podSpecOf(job).containers[0].name, db.url);
     expect(pod.args).toEqual(['airflow', 'db', 'migrate']);
-    await runPod(pod, version);
+    await runPodToEnd(pod, version);
     expect((await db.pg.sql('SELECT count(*) FROM alembic_version', 'airflow3')).trim()).toBe('1');
   }, 900_000);
 
@@ -88,7 +76,7 @@ describeWith(['airflow', 'apt'], 'real Airflow 3 runs our containers (examples/c
     const init = podSpecOf(scheduler).initContainers.find((x: any) => x.args?.includes('check-migrations'));
     const pod = processWithDb(c, scheduler, init.name, db.url);
     expect(pod.args.slice(0, 4)).toEqual(['airflow', 'db', 'check-migrations', '--migration-wait-timeout=300']);
-    await runPod(pod, version, 120_000);
+    await runPodToEnd(pod, version, 120_000);
   }, 300_000);
 
   it('the oracle fails: check-migrations on an empty database (wait cut to 1 s) exits non-zero', async () => {
@@ -97,7 +85,7 @@ describeWith(['airflow', 'apt'], 'real Airflow 3 runs our containers (examples/c
     const init = podSpecOf(scheduler).initContainers.find((x: any) => x.args?.includes('check-migrations'));
     const pod = processWithDb(c, scheduler, init.name, empty);
     const fast = { ...pod, args: pod.args.map(a => a.startsWith('--migration-wait-timeout=') ? '--migration-wait-timeout=1' : a) };
-    await expect(runPod(fast, version, 120_000)).rejects.toThrow(/There are still unapplied migrations after 1 seconds|TimeoutError/);
+    await expect(runPodToEnd(fast, version, 120_000)).rejects.toThrow(/There are still unapplied migrations after 1 seconds|TimeoutError/);
   }, 300_000);
 
   it('the triggerer\'s `airflow jobs check` probe fails with no triggerer and passes with one running', async () => {
@@ -202,10 +190,10 @@ describeWith(['airflow', 'apt'], 'real Airflow 2.11 runs our containers', () => 
     const job = workload(c.manifests, 'migrate');
     const pod = processWithDb(c, job, podSpecOf(job).containers[0].name, db.url);
     expect(pod.args).toEqual(['airflow', 'db', 'migrate']);
-    await runPod(pod, version);
+    await runPodToEnd(pod, version);
     const scheduler = workload(c.manifests, 'scheduler');
     const init = podSpecOf(scheduler).initContainers.find((x: any) => x.args?.includes('check-migrations'));
-    await runPod(processWithDb(c, scheduler, init.name, db.url), version, 120_000);
+    await runPodToEnd(processWithDb(c, scheduler, init.name, db.url), version, 120_000);
   }, 900_000);
 
   const ADMIN_PASSWORD = 'stand-in: the fab-admin Secret\'s p@ss "word"';
@@ -215,7 +203,7 @@ describeWith(['airflow', 'apt'], 'real Airflow 2.11 runs our containers', () => 
     const job = workload(c.manifests, 'create-admin');
     const container = podSpecOf(job).containers[0];
     expect(JSON.stringify(container.args)).not.toContain(ADMIN_PASSWORD);
-    return runPod(processWithDb(c, job, container.name, db.url, { AIRFLOW_ADMIN_PASSWORD: ADMIN_PASSWORD }), version);
+    return runPodToEnd(processWithDb(c, job, container.name, db.url, { AIRFLOW_ADMIN_PASSWORD: ADMIN_PASSWORD }), version);
   }
 
   it('Airflow 2: the create-admin Job makes the first admin, and a second run changes nothing', async () => {
@@ -305,10 +293,11 @@ describeWith(['airflow', 'apt'], 'real Airflow 3 with AirflowAuth.fab(): the cre
 
   it('migrations create FAB\'s tables, the create-admin Job makes the admin once, and the API server logs it in', async () => {
     const job = workload(c.manifests, 'migrate');
-    await runPod(processWithDb(c, job, podSpecOf(job).containers[0].name, db.url), version);
+    await runPodToEnd(processWithDb(c, job, podSpecOf(job).containers[0].name, db.url), version);
     // with FabAuthManager configured, `airflow db migrate` also runs the FAB provider's migrations (its DB manager)
     const admin = workload(c.manifests, 'create-admin');
-    const create = () => runPod(processWithDb(c, admin, podSpecOf(admin).containers[0].name, db.url, { AIRFLOW_ADMIN_PASSWORD: password }), version);
+    const creator = processWithDb(c, admin, podSpecOf(admin).containers[0].name, db.url, { AIRFLOW_ADMIN_PASSWORD: password });
+    const create = () => runPodToEnd(creator, version);
     await create();
     const before = await db.pg.sql('SELECT username, password FROM ab_user', 'airflow3fab');
     expect(before).toMatch(/^admin\|/m);
@@ -397,7 +386,7 @@ describeWith(['airflow', 'apt'], 'real Airflow 2.11 migrates through a real PgBo
     const init = podSpecOf(scheduler).initContainers.find((x: any) => x.args?.includes('check-migrations'));
     expect(refOf(job, name, 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN')).toEqual(refOf(scheduler, init.name, 'AIRFLOW_DATABASE_UPSTREAM_URL'));
     const standIns = { ...STAND_INS, AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: upstream, AIRFLOW_DATABASE_UPSTREAM_URL: upstream };
-    await runPod(podProcess(c.manifests, job, name, standIns), version, 900_000);
+    await runPodToEnd(podProcess(c.manifests, job, name, standIns), version, 900_000);
     expect((await pg.sql('SELECT count(*) FROM alembic_version', 'pgb')).trim()).toBe('1');
     const checker = podProcess(c.manifests, scheduler, init.name, standIns);
     expect(checker.env.AIRFLOW__DATABASE__SQL_ALCHEMY_CONN).toBeUndefined();

@@ -304,6 +304,18 @@ export async function runInitContainers(inits: PodProcess[], version: string, ma
   }
 }
 
+/** Runs a container's own args to the end in its pod filesystem; fails with its output when the exit code is not 0. */
+export async function runPodToEnd(pod: PodProcess, version: string, timeoutMs = 600_000): Promise<string> {
+  const fs = new PodFilesystem(pod);
+  try {
+    const r = await fs.run(pod.args, { ...imageEnv(version), ...pod.env }, { timeoutMs });
+    if (r.code !== 0) throw new Error(`${pod.args.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+    return r.stdout + r.stderr;
+  } finally {
+    fs.remove();
+  }
+}
+
 /** The init containers of `object`'s pod, rendered with `standIns` (ConfigMaps looked up in `manifests`). */
 export function initContainers(manifests: any[], object: any, standIns: StandIns): PodProcess[] {
   return (podSpecOf(object).initContainers ?? []).map((i: any) => podProcess(manifests, object, i.name, standIns));

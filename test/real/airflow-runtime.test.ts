@@ -49,6 +49,14 @@ function processWithDb(c: RealCase, object: any, container: string, url: string,
   return podProcess(c.manifests, object, container, standInsWithDb(url, extra));
 }
 
+/** Runs the migrations Job's container of `c` (`airflow db migrate`, its exact args) against `url`. */
+async function migrate(c: RealCase, url: string): Promise<void> {
+  const job = workload(c.manifests, 'migrate');
+  const pod = processWithDb(c, job, podSpecOf(job).containers[0].name, url);
+  expect(pod.args).toEqual(['airflow', 'db', 'migrate']);
+  await runPodToEnd(pod, c.airflow.version.version);
+}
+
 /** The HTTP probes of a container: path and port of each, with the container's port names resolved. */
 function httpProbes(container: any): Array<{ kind: string; path: string; port: number }> {
   return ['startupProbe', 'livenessProbe', 'readinessProbe'].filter(k => container[k]?.httpGet).map(k => {
@@ -64,10 +72,7 @@ describeWith(['airflow', 'apt'], 'real Airflow 3 runs our containers (examples/c
   const db = usePostgres('airflow3');
 
   it('the migrations Job\'s `airflow db migrate` migrates an empty database', async () => {
-    const job = workload(c.manifests, 'migrate');
-    const pod = processWithDb(c, job, podSpecOf(job).containers[0].name, db.url);
-    expect(pod.args).toEqual(['airflow', 'db', 'migrate']);
-    await runPodToEnd(pod, version);
+    await migrate(c, db.url);
     expect((await db.pg.sql('SELECT count(*) FROM alembic_version', 'airflow3')).trim()).toBe('1');
   }, 900_000);
 
@@ -187,10 +192,7 @@ describeWith(['airflow', 'apt'], 'real Airflow 2.11 runs our containers', () => 
   const db = usePostgres('airflow2');
 
   it('the migrations Job\'s `airflow db migrate` migrates an empty database, and check-migrations passes', async () => {
-    const job = workload(c.manifests, 'migrate');
-    const pod = processWithDb(c, job, podSpecOf(job).containers[0].name, db.url);
-    expect(pod.args).toEqual(['airflow', 'db', 'migrate']);
-    await runPodToEnd(pod, version);
+    await migrate(c, db.url);
     const scheduler = workload(c.manifests, 'scheduler');
     const init = podSpecOf(scheduler).initContainers.find((x: any) => x.args?.includes('check-migrations'));
     await runPodToEnd(processWithDb(c, scheduler, init.name, db.url), version, 120_000);
@@ -292,8 +294,7 @@ describeWith(['airflow', 'apt'], 'real Airflow 3 with AirflowAuth.fab(): the cre
   const db = usePostgres('airflow3fab');
 
   it('migrations create FAB\'s tables, the create-admin Job makes the admin once, and the API server logs it in', async () => {
-    const job = workload(c.manifests, 'migrate');
-    await runPodToEnd(processWithDb(c, job, podSpecOf(job).containers[0].name, db.url), version);
+    await migrate(c, db.url);
     // with FabAuthManager configured, `airflow db migrate` also runs the FAB provider's migrations (its DB manager)
     const admin = workload(c.manifests, 'create-admin');
     const creator = processWithDb(c, admin, podSpecOf(admin).containers[0].name, db.url, { AIRFLOW_ADMIN_PASSWORD: password });

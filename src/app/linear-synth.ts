@@ -1,6 +1,7 @@
 import * as path from 'path';
-import { ApiObject, App, Chart, DependencyGraph, Names, Yaml, YamlOutputType } from 'cdk8s';
+import { ApiObject, App, Chart, DependencyGraph, Names, YamlOutputType } from 'cdk8s';
 import { IConstruct, Node } from 'constructs';
+import { stringifyYaml } from './fast-yaml';
 import { renderValidated } from './validated-render';
 
 /**
@@ -52,20 +53,20 @@ export function renderAppFiles(app: App): LinearSynth {
   switch (app.yamlOutputType) {
     case YamlOutputType.FILE_PER_APP: {
       const objects = charts.flatMap(chart => chartApiObjects(chart).map(render));
-      if (charts.length > 0) files.push({ path: path.join(app.outdir, `app${ext}`), data: Yaml.stringify(...objects) });
+      if (charts.length > 0) files.push({ path: path.join(app.outdir, `app${ext}`), data: stringifyYaml(...objects) });
       break;
     }
     case YamlOutputType.FILE_PER_CHART: {
       charts.forEach((chart, index) => {
         const objects = chartApiObjects(chart).map(render);
-        files.push({ path: path.join(app.outdir, chartName(chart, hasDependantCharts, index) + ext), data: Yaml.stringify(...objects) });
+        files.push({ path: path.join(app.outdir, chartName(chart, hasDependantCharts, index) + ext), data: stringifyYaml(...objects) });
       });
       break;
     }
     case YamlOutputType.FILE_PER_RESOURCE: {
       for (const chart of charts) {
         for (const o of chartApiObjects(chart).map(render)) {
-          if (o !== undefined) files.push({ path: path.join(app.outdir, resourceFileName(o) + ext), data: Yaml.stringify(o) });
+          if (o !== undefined) files.push({ path: path.join(app.outdir, resourceFileName(o) + ext), data: stringifyYaml(o) });
         }
       }
       break;
@@ -76,7 +77,7 @@ export function renderAppFiles(app: App): LinearSynth {
         // here cdk8s names the file after the ApiObject's own metadata, not the rendered one (a Job named by its
         // content is written to `Job.<release>-migrate.k8s.yaml`)
         for (const o of chartApiObjects(chart)) {
-          files.push({ path: path.join(folder, resourceFileName(o) + ext), data: Yaml.stringify(render(o)), folder: true });
+          files.push({ path: path.join(folder, resourceFileName(o) + ext), data: stringifyYaml(render(o)), folder: true });
         }
       });
       break;
@@ -98,7 +99,7 @@ export function renderAppYaml(app: App): string {
   const cache = new FindAllCache();
   resolveDependencies(app, cache);
   validate(app, cache);
-  return Yaml.stringify(...app.charts.flatMap(chart => chartApiObjects(chart).map(o => renderValidated(o))));
+  return stringifyYaml(...app.charts.flatMap(chart => chartApiObjects(chart).map(o => renderValidated(o))));
 }
 
 /** `SimpleChartNamer` / `IndexedChartNamer` (and their folder twins) of cdk8s (the index only when charts depend on each other). */

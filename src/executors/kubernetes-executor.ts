@@ -1,6 +1,7 @@
-import { ApiObject, App, Chart, Duration, Lazy, Yaml } from 'cdk8s';
+import { ApiObject, App, Chart, Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { stringifyYaml } from '../app/fast-yaml';
 import { rememberRender } from '../app/validated-render';
 import { AirflowComponent, checkLabelValue } from '../components/airflow-component';
 import { AirflowPodExtras, applyPodExtras } from '../components/airflow-pod-extras';
@@ -226,7 +227,7 @@ export class KubernetesExecutorConfig extends Construct {
         const json = template.toJson();
         // the deployment's report reads the same render in `AirflowApp.synth()`, instead of rendering it again
         rememberRender(template, json, App.of(this) as App);
-        return Yaml.stringify(json);
+        return stringifyYaml(json);
       },
     }));
 
@@ -241,7 +242,7 @@ export class KubernetesExecutorConfig extends Construct {
       const template = templates[name] ?? {};
       if (template.image !== undefined) checkAirflowImage(template.image, recipe.version, `podTemplates.${name}.image`);
       const pod = named[name] = this.buildTemplate(recipe, props, `task pod template '${name}'`, template);
-      this.podTemplateConfigMap.addData(`${name}.yaml`, Lazy.any({ produce: () => Yaml.stringify(ApiObject.of(pod).toJson()) }));
+      this.podTemplateConfigMap.addData(`${name}.yaml`, Lazy.any({ produce: () => stringifyYaml(ApiObject.of(pod).toJson()) }));
     }
     this.namedPodTemplates = named;
 

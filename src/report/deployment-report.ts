@@ -1,7 +1,8 @@
-import { ApiObject, Chart, Yaml } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { mermaidDiagram } from './diagram';
 import { generatedSecretKeys, jsonPathField, preflightItems, shellWords } from './preflight';
 import { containersOf, podSpecs, reportObjects, ReportObjects } from './report-objects';
+import { stringifyYaml } from '../app/fast-yaml';
 import type { AirflowDeployment } from '../deployment';
 import { codePointOrder, COMPONENT_LABEL } from '../naming/airflow-names';
 
@@ -125,7 +126,7 @@ function workloadRows(objects: ReportObjects): WorkloadRow[] {
 
 /** `<ConfigMap> (template)` for the default task pod template, `<ConfigMap> <key>` for a named one: the key holding it. */
 function templateName(objects: any[], pod: any): string {
-  const rendered = Yaml.stringify(pod);
+  const rendered = stringifyYaml(pod);
   for (const cm of objects.filter(x => x.kind === 'ConfigMap')) {
     for (const [key, text] of Object.entries<string>(cm.data ?? {})) {
       if (text !== rendered) continue;

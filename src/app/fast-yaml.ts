@@ -10,9 +10,10 @@ import * as YAML from 'yaml';
  * What it writes itself (yaml 2.9.1, dist/stringify/): block maps (`stringifyPair`: `key: value`, a non-empty
  * collection on the next line one step deeper, an empty one as `{}`/`[]`), block sequences (`YAMLSeq.toString`:
  * `- ` items, indentSeq), `null` (also for `undefined` under `keepUndefined`), `true`/`false`, safe integers, and
- * single-line strings yaml writes plain (`plainString`: none of its indicator patterns, no control character, no
- * match by a default non-string tag of the 1.1 schema, taken from yaml's own schema object). Every other string
- * (quoted, block literals) is rendered by yaml itself at the same indentation and cached; a document with anything
+ * strings: plain where yaml's `plainString` writes them so (none of its indicator patterns, no control character, no
+ * match by a default non-string tag of the 1.1 schema, taken from yaml's own schema object), quoted on one line,
+ * literal blocks (`stringValue`). Strings with control characters and blocks yaml quotes or keeps the trailing line
+ * breaks of are rendered by yaml itself at the same indentation and cached; a document with anything
  * else (floats, shared object references that yaml would alias, class instances, keys yaml would quote) is handed
  * to `Yaml.stringify` whole. test/app/fast-yaml.test.ts compares both on every example and on generated documents.
  * @internal
@@ -82,6 +83,56 @@ function delegateString(value: string, indent: string): string {
   return text;
 }
 
+/**
+ * A string value at `indent` (yaml 2.9.1 dist/stringify/stringifyString.js with `lineWidth: 0`, no comments): plain
+ * when `plainString` allows it; quoted on one line (`quotedString`: single quotes when it holds `"` and no `'`, else
+ * `doubleQuotedString`, which for a line without control characters is its JSON); a literal block when it has line
+ * breaks (`blockString`). Control characters, and blocks yaml writes quoted or with the keep indicator, go to yaml.
+ */
+function stringValue(value: string, indent: string): string {
+  if (CONTROL.test(value)) return delegateString(value, indent);
+  if (value.includes('\n')) return literalBlock(value, indent) ?? delegateString(value, indent);
+  // the merge key: yaml's getTagObject (dist/stringify/stringify.js) prefers, among the tags identifying a value,
+  // those with a test, and the 1.1 merge tag identifies exactly '<<' and writes it as it is
+  if (value === '<<' || isPlain(value, false)) return value;
+  return value.includes('"') && !value.includes("'") ? `'${value}'` : JSON.stringify(value);
+}
+
+/**
+ * yaml's `blockString` for a literal block (`lineWidth: 0` never folds) with strip (`|-`) or clip (`|`) chomping and
+ * an indentation indicator when the first line starts with a space; `undefined` where yaml quotes instead (a line of
+ * only blanks at the end) or keeps trailing line breaks (`|+`, which also changes what follows).
+ */
+function literalBlock(value: string, indent: string): string | undefined {
+  if (/\n[\t ]+$/.test(value)) return undefined;
+  let endStart = value.length;
+  while (endStart > 0 && (value[endStart - 1] === '\n' || value[endStart - 1] === '\t' || value[endStart - 1] === ' ')) endStart--;
+  let end = value.substring(endStart);
+  const endNewline = end.indexOf('\n');
+  if (endNewline !== -1 && (value === end || endNewline !== end.length - 1)) return undefined;
+  const chomp = endNewline === -1 ? '-' : '';
+  if (end) {
+    value = value.slice(0, -end.length);
+    if (end.endsWith('\n')) end = end.slice(0, -1); // what is left holds no line break
+  }
+  let startWithSpace = false;
+  let startEnd = 0;
+  let startNewline = -1;
+  for (; startEnd < value.length; startEnd++) {
+    const ch = value[startEnd];
+    if (ch === ' ') startWithSpace = true;
+    else if (ch === '\n') startNewline = startEnd;
+    else break;
+  }
+  let start = value.substring(0, startNewline < startEnd ? startNewline + 1 : startEnd);
+  if (start) {
+    value = value.substring(start.length);
+    start = start.replace(/\n+/g, `$&${indent}`);
+  }
+  const header = (startWithSpace ? '2' : '') + chomp;
+  return `|${header}\n${indent}${start}${value.replace(/\n+/g, `$&${indent}`)}${end}`;
+}
+
 function isPlainObject(value: object): boolean {
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
@@ -90,7 +141,7 @@ function isPlainObject(value: object): boolean {
 /** The text of a scalar value at `indent` (the indentation of its own continuation lines). */
 function scalar(value: any, indent: string): string {
   switch (typeof value) {
-    case 'string': return isPlain(value, false) ? value : delegateString(value, indent);
+    case 'string': return stringValue(value, indent);
     case 'boolean': return value ? 'true' : 'false';
     case 'number':
       if (!Number.isSafeInteger(value) || Object.is(value, -0)) throw new Unsupported();

@@ -9,12 +9,12 @@ import * as YAML from 'yaml';
  *
  * What it writes itself (yaml 2.9.1, dist/stringify/): block maps (`stringifyPair`: `key: value`, a non-empty
  * collection on the next line one step deeper, an empty one as `{}`/`[]`), block sequences (`YAMLSeq.toString`:
- * `- ` items, indentSeq), `null` (also for `undefined` under `keepUndefined`), `true`/`false`, safe integers, and
+ * `- ` items, indentSeq), `null` (also for `undefined` under `keepUndefined`), `true`/`false`, numbers, and
  * strings: plain where yaml's `plainString` writes them so (none of its indicator patterns, no control character, no
  * match by a default non-string tag of the 1.1 schema, taken from yaml's own schema object), quoted on one line,
  * literal blocks (`stringValue`). Strings with control characters and blocks yaml quotes or keeps the trailing line
  * breaks of are rendered by yaml itself at the same indentation and cached; a document with anything
- * else (floats, shared object references that yaml would alias, class instances, keys yaml would quote) is handed
+ * else (shared object references that yaml would alias, class instances, keys yaml would quote) is handed
  * to `Yaml.stringify` whole. test/app/fast-yaml.test.ts compares both on every example and on generated documents.
  * @internal
  */
@@ -143,9 +143,10 @@ function scalar(value: any, indent: string): string {
   switch (typeof value) {
     case 'string': return stringValue(value, indent);
     case 'boolean': return value ? 'true' : 'false';
-    case 'number':
-      if (!Number.isSafeInteger(value) || Object.is(value, -0)) throw new Unsupported();
-      return String(value);
+    case 'number': // yaml's stringifyNumber (dist/stringify/stringifyNumber.js) of a node made from a number
+      if (Number.isNaN(value)) return '.nan';
+      if (!Number.isFinite(value)) return value < 0 ? '-.inf' : '.inf';
+      return Object.is(value, -0) ? '-0' : JSON.stringify(value);
     case 'undefined': return 'null';
     default:
       if (value === null) return 'null';

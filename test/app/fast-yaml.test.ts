@@ -43,10 +43,10 @@ function generator(seed: number) {
   };
   // keys: mostly what manifests use, sometimes one yaml must quote (then the document is handed over)
   const key = () => (r() < 0.03 ? pick(TRICKY) : pick(KEYS));
-  // numbers other than safe integers are rare (they are handed over too)
-  const scalar = (): any => (r() < 0.01 ? pick([r() * 10, -0, 2 ** 60, Number.NaN]) : pick<() => any>([
+  const scalar = (): any => pick<() => any>([
     str, str, str, () => pick(TRICKY), () => Math.floor(r() * 2000) - 1000, () => r() < 0.5, () => null, () => undefined,
-  ])());
+    () => pick([r() * 10, -r(), 1e-7 * r(), -0, 0, 2 ** 60, 1e21, 1.5e300, Number.NaN, Infinity, -Infinity, Number.MAX_SAFE_INTEGER]),
+  ])();
   const shared = { shared: 'object' };
   const value = (depth: number): any => {
     const x = r();

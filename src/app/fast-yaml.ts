@@ -45,6 +45,8 @@ function resolvesToOtherType(value: string): boolean {
 
 /** Answers of `isPlain` so far, for values and for keys (manifests repeat most of their strings). */
 const plainAnswers = [new Map<string, boolean>(), new Map<string, boolean>()];
+/** A long-running process (a watch, a test runner) starts the caches over past this many entries. */
+const CACHE_LIMIT = 100_000;
 
 /** Whether yaml writes this string unquoted, as it is, as a value (or, with `key`, as an implicit key). */
 function isPlain(value: string, key: boolean): boolean {
@@ -53,6 +55,7 @@ function isPlain(value: string, key: boolean): boolean {
   if (plain === undefined) {
     plain = value !== '' && !value.includes('\n') && !NOT_PLAIN.test(value) && !CONTROL.test(value)
       && !(key && DOCUMENT_MARKER.test(value)) && !resolvesToOtherType(value);
+    if (answers.size >= CACHE_LIMIT) answers.clear();
     answers.set(value, plain);
   }
   return plain;
@@ -78,6 +81,7 @@ function delegateString(value: string, indent: string): string {
     const full = wrap(value);
     if (!full.startsWith(prefix) || !full.endsWith('\n')) throw new Unsupported();
     text = full.slice(prefix.length, -1);
+    if (delegated.size >= CACHE_LIMIT) delegated.clear();
     delegated.set(cacheKey, text);
   }
   return text;

@@ -1,7 +1,7 @@
 import { Testing, Yaml } from 'cdk8s';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { stringifyYaml, writesItself } from '../../src/app/fast-yaml';
-import { prng } from '../support/property-combinations';
+import { prng, propertyCombinations } from '../support/property-combinations';
 import { REPORT_EXAMPLES } from '../support/report-examples';
 
 /**
@@ -16,6 +16,20 @@ describe('every example, byte for byte, without falling back', () => {
     expect(stringifyYaml(...manifests)).toBe(Yaml.stringify(...manifests));
     // the speed comes from writing them itself: every manifest of the examples is JSON-shaped
     expect(manifests.filter(m => !writesItself(m)).map(m => `${m.kind}/${m.metadata.name}`)).toEqual([]);
+  });
+});
+
+describe('every property-test combination, byte for byte, without falling back', () => {
+  test('the 48 combinations of test/property.test.ts', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      for (const { description, manifests } of propertyCombinations()) {
+        expect(stringifyYaml(...manifests), description).toBe(Yaml.stringify(...manifests));
+        expect(manifests.filter(m => !writesItself(m)).map(m => `${description}: ${m.kind}/${m.metadata.name}`)).toEqual([]);
+      }
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
 

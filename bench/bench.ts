@@ -38,7 +38,7 @@ export interface BenchOptions {
   readonly scaleRuns: number;
 }
 
-export const FULL: BenchOptions = { coldRuns: 7, scaleSizes: [1, 10, 50, 100], scaleRuns: 5 };
+export const FULL: BenchOptions = { coldRuns: 11, scaleSizes: [1, 10, 50, 100], scaleRuns: 5 };
 export const QUICK: BenchOptions = { coldRuns: 1, scaleSizes: [1, 2], scaleRuns: 1 };
 
 /** The scenarios of bench/programs/scenarios.js. */

@@ -72,6 +72,24 @@ describe('the packed library in a fresh cdk8s app', () => {
       .toBe(fs.readFileSync(path.join(floors.outdir, 'airflow.k8s.yaml'), 'utf8'));
   });
 
+  // AirflowApp writes YAML with its own emitter (src/app/fast-yaml.ts, modelled on the yaml that cdk8s 2.70 bundles):
+  // on the peer floors (cdk8s 2.68.12 with the yaml it bundles) and on the current versions, it writes the very bytes
+  // `App.synth()` writes for the same app.
+  test.each(['floors', 'current'])('AirflowApp on the %s writes what App.synth() writes, byte for byte', which => {
+    const run = which === 'floors' ? floors : current;
+    const main = fs.readFileSync(path.join(run.dir, 'main.ts'), 'utf8');
+    const source = main.replace('const app = new App();', 'const app = new AirflowApp({ quiet: true });')
+      .replace(/import \{ ([^}]*) \} from 'cdk8s-airflow';/, "import { $1, AirflowApp } from 'cdk8s-airflow';");
+    expect(source).toContain('new AirflowApp(');
+    fs.writeFileSync(path.join(run.dir, 'airflow-app.ts'), source);
+    const outdir = path.join(run.dir, 'airflow-app-out');
+    execFileSync(path.join(run.dir, 'node_modules', '.bin', 'ts-node'), ['--compilerOptions', '{"module":"node16"}', 'airflow-app.ts'], {
+      cwd: run.dir, env: { ...process.env, CDK8S_OUTDIR: outdir }, stdio: 'pipe',
+    });
+    expect(fs.readFileSync(path.join(outdir, 'airflow.k8s.yaml'), 'utf8')).toBe(fs.readFileSync(path.join(run.outdir, 'airflow.k8s.yaml'), 'utf8'));
+    expect(fs.existsSync(path.join(outdir, 'airflow.airflow.md'))).toBe(true);
+  }, 300_000);
+
   // An app from `cdk8s init typescript-app` imports cdk8s-plus-33. What it may pass in (README "Use it in your cdk8s app"):
   // Secrets and claims of cdk8s-plus-33 work; its Volumes do not (private members make them another type), and the
   // library's AirflowVolumes factories give the right ones.

@@ -12,14 +12,18 @@ import { renderValidated } from './validated-render';
  * app with N charts visits every construct N + 1 times (quadratic in the number of deployments). Here the app is
  * validated and its dependencies resolved once, every chart is rendered in memory, and the files are only produced
  * (named and filled exactly as `App.synth()` does, for every `YamlOutputType`) once everything rendered: when a
- * validation or a render fails, the caller has nothing to write.
+ * validation or a render fails, the caller has nothing to write. A file's text is made only when it is written, one
+ * at a time, so that a synth never holds the text of every file (at 100 deployments, 17 MB of YAML).
  */
 
 /** One file `App.synth()` would write. @internal */
 export interface SynthFile {
   readonly path: string;
-  /** The file's text, as `Yaml.save` (or `writeConstructMetadata`) writes it. */
-  readonly data: string;
+  /**
+   * The file's text, as `Yaml.save` (or `writeConstructMetadata`) writes it, made from objects already rendered (it
+   * cannot fail on an object's render).
+   */
+  readonly text: () => string;
   /** Whether the file sits in a folder of its own that must be created first. */
   readonly folder?: boolean;
 }
@@ -53,20 +57,20 @@ export function renderAppFiles(app: App): LinearSynth {
   switch (app.yamlOutputType) {
     case YamlOutputType.FILE_PER_APP: {
       const objects = charts.flatMap(chart => chartApiObjects(chart).map(render));
-      if (charts.length > 0) files.push({ path: path.join(app.outdir, `app${ext}`), data: stringifyYaml(...objects) });
+      if (charts.length > 0) files.push({ path: path.join(app.outdir, `app${ext}`), text: () => stringifyYaml(...objects) });
       break;
     }
     case YamlOutputType.FILE_PER_CHART: {
       charts.forEach((chart, index) => {
         const objects = chartApiObjects(chart).map(render);
-        files.push({ path: path.join(app.outdir, chartName(chart, hasDependantCharts, index) + ext), data: stringifyYaml(...objects) });
+        files.push({ path: path.join(app.outdir, chartName(chart, hasDependantCharts, index) + ext), text: () => stringifyYaml(...objects) });
       });
       break;
     }
     case YamlOutputType.FILE_PER_RESOURCE: {
       for (const chart of charts) {
         for (const o of chartApiObjects(chart).map(render)) {
-          if (o !== undefined) files.push({ path: path.join(app.outdir, resourceFileName(o) + ext), data: stringifyYaml(o) });
+          if (o !== undefined) files.push({ path: path.join(app.outdir, resourceFileName(o) + ext), text: () => stringifyYaml(o) });
         }
       }
       break;
@@ -77,7 +81,8 @@ export function renderAppFiles(app: App): LinearSynth {
         // here cdk8s names the file after the ApiObject's own metadata, not the rendered one (a Job named by its
         // content is written to `Job.<release>-migrate.k8s.yaml`)
         for (const o of chartApiObjects(chart)) {
-          files.push({ path: path.join(folder, resourceFileName(o) + ext), data: stringifyYaml(render(o)), folder: true });
+          const json = render(o);
+          files.push({ path: path.join(folder, resourceFileName(o) + ext), text: () => stringifyYaml(json), folder: true });
         }
       });
       break;
@@ -89,7 +94,8 @@ export function renderAppFiles(app: App): LinearSynth {
   if ((app as any).recordConstructMetadata) {
     const resources: { [name: string]: { path: string } } = {};
     for (const apiObject of charts.flatMap(chartApiObjects)) resources[apiObject.name] = { path: apiObject.node.path };
-    files.push({ path: path.join(app.outdir, 'construct-metadata.json'), data: JSON.stringify({ version: '1.0.0', resources }) });
+    const data = JSON.stringify({ version: '1.0.0', resources });
+    files.push({ path: path.join(app.outdir, 'construct-metadata.json'), text: () => data });
   }
   return { files, rendered };
 }

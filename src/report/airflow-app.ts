@@ -68,9 +68,10 @@ export class AirflowApp extends App {
   public synth(): void {
     const { files, reports } = withRenderSession(this, () => this.renderAll());
     fs.mkdirSync(this.outdir, { recursive: true });
-    for (const file of files) {
+    // one file's text at a time, and each file's rendered objects let go once it is written
+    for (let file = files.shift(); file !== undefined; file = files.shift()) {
       if (file.folder) fs.mkdirSync(path.dirname(file.path), { recursive: true });
-      fs.writeFileSync(file.path, file.data, { encoding: 'utf8' });
+      fs.writeFileSync(file.path, file.text(), { encoding: 'utf8' });
     }
     for (const report of reports) {
       fs.mkdirSync(path.dirname(report.path), { recursive: true });

@@ -206,24 +206,22 @@ class Writer {
   }
 }
 
-/** Whether `stringifyYaml` writes this document itself (true) or hands it to `Yaml.stringify` (false). @internal */
-export function writesItself(doc: any): boolean {
-  if (doc === null || typeof doc !== 'object') return false;
+/** The document's text when this writes it itself; `undefined` when it is one to hand to `Yaml.stringify`. */
+function writeItself(doc: any): string | undefined {
+  if (doc === null || typeof doc !== 'object') return undefined;
   try {
-    new Writer().value(doc, '');
-    return true;
+    return new Writer().value(doc, '') + '\n';
   } catch (e) {
-    if (e instanceof Unsupported) return false;
+    if (e instanceof Unsupported) return undefined;
     throw e;
   }
 }
 
+/** Whether `stringifyYaml` writes this document itself (true) or hands it to `Yaml.stringify` (false). @internal */
+export function writesItself(doc: any): boolean {
+  return writeItself(doc) !== undefined;
+}
+
 function stringifyDocument(doc: any): string {
-  if (doc === null || typeof doc !== 'object') return Yaml.stringify(doc);
-  try {
-    return new Writer().value(doc, '') + '\n';
-  } catch (e) {
-    if (e instanceof Unsupported) return Yaml.stringify(doc);
-    throw e;
-  }
+  return writeItself(doc) ?? Yaml.stringify(doc);
 }

@@ -94,8 +94,8 @@ describe('generated documents, byte for byte', () => {
     expect(itself).toBeLessThan(500);
   });
 
-  test('several documents and undefined ones are joined as cdk8s joins them', () => {
-    const docs = [{ a: 1 }, undefined, { b: ['x', { c: 'multi\nline\n' }] }, { d: 1.5 }];
+  test('several documents (maps, sequences, undefined ones) are joined as cdk8s joins them', () => {
+    const docs = [{ a: 1 }, undefined, { b: ['x', { c: 'multi\nline\n' }] }, { d: 1.5 }, [1, 'a', { b: [1, { c: 'x\ny' }] }, [], {}], [[['a']]]];
     expect(stringifyYaml(...docs)).toBe(Yaml.stringify(...docs));
   });
 

@@ -90,8 +90,11 @@ export class AirflowExecutor {
   }
 }
 
-/** Run-time types of the EdgeExecutor options (JavaScript callers). */
-function checkEdgeOptions(options: unknown, prop: string): void {
+/**
+ * Run-time types of an executor's worker `pools` (JavaScript callers): the fields Celery and Edge pools share, then
+ * `checkPool`'s own.
+ */
+function checkPools(options: unknown, prop: string, checkPool: (p: Record<string, any>, poolProp: string) => void): void {
   expectObject(options, prop);
   const o = (options ?? {}) as Record<string, any>;
   expectArray(o.pools, `${prop}.pools`, (pool, poolProp) => {
@@ -100,26 +103,25 @@ function checkEdgeOptions(options: unknown, prop: string): void {
     expectString(p.name, `${poolProp}.name`);
     expectArray(p.queues, `${poolProp}.queues`, expectString);
     expectNumber(p.replicas, `${poolProp}.replicas`, true);
-    expectNumber(p.concurrency, `${poolProp}.concurrency`, true);
     expectDuration(p.terminationGracePeriod, `${poolProp}.terminationGracePeriod`);
+    checkPool(p, poolProp);
+  });
+}
+
+/** Run-time types of the EdgeExecutor options (JavaScript callers). */
+function checkEdgeOptions(options: unknown, prop: string): void {
+  checkPools(options, prop, (p, poolProp) => {
+    expectNumber(p.concurrency, `${poolProp}.concurrency`, true);
     expectStringMap(p.serviceAccountAnnotations, `${poolProp}.serviceAccountAnnotations`);
   });
 }
 
 /** Run-time types of the Celery options (JavaScript callers). */
 function checkCeleryOptions(options: unknown, prop: string): void {
-  expectObject(options, prop);
-  const o = (options ?? {}) as Record<string, any>;
-  expectArray(o.pools, `${prop}.pools`, (pool, poolProp) => {
-    expectObject(pool, poolProp);
-    const p = (pool ?? {}) as Record<string, any>;
-    expectString(p.name, `${poolProp}.name`);
+  checkPools(options, prop, (p, poolProp) => {
     expectString(p.image, `${poolProp}.image`);
-    expectArray(p.queues, `${poolProp}.queues`, expectString);
-    expectNumber(p.replicas, `${poolProp}.replicas`, true);
     expectNumber(p.workerConcurrency, `${poolProp}.workerConcurrency`, true);
     expectInstance(p.autoscaling, WorkerAutoscaling, `${poolProp}.autoscaling`, 'a WorkerAutoscaling (WorkerAutoscaling.keda() or .hpa())');
-    expectDuration(p.terminationGracePeriod, `${poolProp}.terminationGracePeriod`);
     expectDuration(p.longestTask, `${poolProp}.longestTask`);
     expectSize(p.logsStorage, `${poolProp}.logsStorage`);
   });

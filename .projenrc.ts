@@ -34,9 +34,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   tsconfig: { compilerOptions: { inlineSourceMap: false, inlineSources: false } },
   integrationTestAutoDiscover: false,
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
-  // the `from-helm` converter reads values files at run time; jsii packages bundle their dependencies.
-  deps: ['yaml@^2.9.1'],
-  bundledDeps: ['yaml'],
+  // no runtime dependency of its own: the YAML the library writes and the values files `from-helm` reads go through the
+  // `yaml` that cdk8s bundles (src/utils/cdk8s-yaml.ts); the tests read YAML with their own copy.
   // `npx cdk8s-airflow <command>`: the dispatcher is src/cli/main.ts, one file per subcommand (preflight, from-helm).
   bin: { 'cdk8s-airflow': 'lib/cli/main.js' },
   devDeps: [
@@ -46,6 +45,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'cdk8s-cli@^2.207.60',
     'vitest@^4.1.12',
     'ajv@^8.20.0',
+    'yaml@^2.9.1',
   ],
   // jsii target `python` (projen 0.103 names the option publishToPypi): jsii-pacmak builds the Python package (wheel + sdist) into dist/python/ (`npx projen package:python`).
   publishToPypi: { distName: 'cdk8s-airflow', module: 'cdk8s_airflow' },
@@ -112,6 +112,14 @@ const stripInternal = project.addTask('strip-internal-declarations', {
 });
 project.compileTask.spawn(stripInternal);
 reservedWords.spawn(stripInternal);
+// lib/**/*.js read a module of the library only when it is used (issue #16: the cold start paid for loading all of
+// it); after every jsii run that writes lib/ (test/packaging/lazy-requires.test.ts checks the result).
+const lazyRequires = project.addTask('lazy-requires', {
+  description: 'Make the relative requires of lib/**/*.js lazy (scripts/lazy-requires.js).',
+  exec: 'node scripts/lazy-requires.js lib',
+});
+project.compileTask.spawn(lazyRequires);
+reservedWords.spawn(lazyRequires);
 new javascript.TypescriptConfig(project, {
   fileName: 'tsconfig.declarations.json',
   extends: javascript.TypescriptConfigExtends.fromPaths(['./tsconfig.json']),

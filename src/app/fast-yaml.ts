@@ -1,5 +1,5 @@
 import { Yaml } from 'cdk8s';
-import * as YAML from 'yaml';
+import { YAML } from '../utils/cdk8s-yaml';
 
 /**
  * `Yaml.stringify` of cdk8s 2.70.106 (lib/yaml.js: `YAML.stringify(doc, { keepUndefined: true, lineWidth: 0,

@@ -1,20 +1,9 @@
-import type * as YamlModule from 'yaml';
 import { airflowSettingsData, checkAirflowSetting } from '../config/airflow-settings-check';
+import { YAML } from '../utils/cdk8s-yaml';
 import { AirflowVersion } from '../version';
 import { helmRowOf } from './helm-value-table';
 import { mergeHelmValues } from './helm-values-merge';
 import { Code, Commented, renderTs, str } from './typescript-code';
-
-/**
- * The `yaml` package, loaded on first use: only the converter reads YAML itself, and loading a second copy of
- * `yaml` (cdk8s bundles its own) at `require('cdk8s-airflow')` cost every app's cold start about 15 ms (issue #16).
- */
-let yamlModule: typeof YamlModule | undefined;
-function yaml(): typeof YamlModule {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  yamlModule ??= require('yaml') as typeof YamlModule;
-  return yamlModule;
-}
 
 /**
  * A chart value the generated program does not carry over, listed at the top of the program.
@@ -140,7 +129,7 @@ export class HelmValues {
     const parsed = documents.map((text, i) => {
       let doc: unknown;
       try {
-        doc = yaml().parse(text);
+        doc = YAML.parse(text);
       } catch (e) {
         throw new Error(`values file ${i + 1} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
       }
@@ -346,7 +335,7 @@ class Converter {
         if (envFromRaw.includes('{{')) {
           this.report('extraEnvFrom', 'a Helm template', 'write the Secret / ConfigMap names without templates');
         } else {
-          parsed = yaml().parse(envFromRaw);
+          parsed = YAML.parse(envFromRaw);
         }
       }
       if (Array.isArray(parsed)) {

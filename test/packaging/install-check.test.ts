@@ -90,6 +90,27 @@ describe('the packed library in a fresh cdk8s app', () => {
     expect(fs.existsSync(path.join(outdir, 'airflow.airflow.md'))).toBe(true);
   }, 300_000);
 
+  // The library writes and reads YAML with the copy of `yaml` cdk8s bundles and has already loaded
+  // (src/utils/cdk8s-yaml.ts): an app that synthesizes through AirflowApp and converts a values file loads no other.
+  const YAML_COPIES = String.raw`
+const path = require('path');
+const { Chart } = require('cdk8s');
+const { AirflowApp, AirflowDeployment, HelmValues } = require('cdk8s-airflow');
+const app = new AirflowApp({ outdir: process.argv[1], quiet: true });
+new AirflowDeployment(new Chart(app, 'airflow', { namespace: 'airflow' }), 'Airflow', { loadExamples: true });
+app.synth();
+HelmValues.fromYaml(['executor: CeleryExecutor\n']);
+const roots = Object.keys(require.cache).filter(f => /[\\/]node_modules[\\/]yaml[\\/]/.test(f)).map(f => f.replace(/([\\/]node_modules[\\/]yaml)[\\/].*$/, '$1'));
+process.stdout.write(JSON.stringify({ roots: [...new Set(roots)], cdk8s: path.dirname(require.resolve('cdk8s/package.json')) }));
+`;
+  test.each(['floors', 'current'])('on the %s, the library loads no copy of yaml besides the one cdk8s bundles', which => {
+    const run = which === 'floors' ? floors : current;
+    const out = execFileSync(process.execPath, ['-e', YAML_COPIES, path.join(run.dir, 'yaml-copies-out')], { cwd: run.dir, encoding: 'utf8' });
+    const { roots, cdk8s } = JSON.parse(out);
+    expect(roots).toEqual([path.join(cdk8s, 'node_modules', 'yaml')]);
+    expect(fs.existsSync(path.join(run.dir, 'node_modules', 'cdk8s-airflow', 'node_modules'))).toBe(false);
+  }, 120_000);
+
   // An app from `cdk8s init typescript-app` imports cdk8s-plus-33. What it may pass in (README "Use it in your cdk8s app"):
   // Secrets and claims of cdk8s-plus-33 work; its Volumes do not (private members make them another type), and the
   // library's AirflowVolumes factories give the right ones.

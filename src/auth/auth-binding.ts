@@ -5,8 +5,9 @@ import { AirflowAuth, SimpleAuthRole } from './airflow-auth';
 import { AirflowWebComponent } from '../components/web-ui';
 import { AirflowConfig } from '../config/airflow-config';
 import { DagPodMode } from '../dags/dag-source';
-import { GitOpsTool, oneShotJobLifecycle } from '../deploy/git-ops';
-import { AirflowNames, nameJobByContent } from '../naming/airflow-names';
+import { GitOpsTool } from '../deploy/git-ops';
+import { AirflowNames } from '../naming/airflow-names';
+import { airflowJob } from '../pod/airflow-job';
 import { AIRFLOW_HOME, AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 import { cpuAndMemory } from '../pod/security';
 import { GeneratedSecret, GeneratedSecretKey, GeneratedValue } from '../secrets/generated-secret';
@@ -109,29 +110,23 @@ export class AirflowAuthBinding extends Construct {
   public createAdminJob(recipe: AirflowPodRecipe, gitOps?: GitOpsTool): kplus.Job | undefined {
     if (this.auth._kind !== 'fab') return undefined;
     const fab = this.auth._fab!;
-    const names = recipe._names;
-    const component = 'create-admin';
-    const lifecycle = oneShotJobLifecycle(gitOps, 0);
-    const serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false, metadata: names.metadata(this, 'ServiceAccount', component) });
-    const job = new kplus.Job(this, 'CreateAdmin', {
-      metadata: { ...names.metadata(this, 'Job', component), annotations: lifecycle.annotations },
-      ttlAfterFinished: lifecycle.ttlAfterFinished,
-      serviceAccount,
-      automountServiceAccountToken: false,
+    return airflowJob(this, {
+      recipe,
+      component: 'create-admin',
+      jobId: 'CreateAdmin',
+      gitOps,
+      argoWave: 0,
       backoffLimit: 6,
       activeDeadline: Duration.minutes(30),
-      securityContext: recipe.podSecurityContext,
-    });
-    const pod = recipe.bind(this, job, { mode: DagPodMode.LONG_RUNNING, dags: false, component, podMetadata: job.podMetadata });
-    pod.addAirflowContainer({
-      name: 'create-admin',
-      // the password stays in the environment (from the Secret), never in the manifest's args.
-      args: ['bash', '-c', `exec airflow users create --role Admin --username '${fab.username}' --email '${fab.email}' `
-        + '--firstname Admin --lastname User --password "$AIRFLOW_ADMIN_PASSWORD"'],
-      resources: cpuAndMemory(100, 512, 1024),
-      envVariables: { AIRFLOW_ADMIN_PASSWORD: kplus.EnvValue.fromSecretValue(this.passwords!) },
-    });
-    nameJobByContent(job);
-    return job;
+      mode: DagPodMode.LONG_RUNNING,
+      container: {
+        name: 'create-admin',
+        // the password stays in the environment (from the Secret), never in the manifest's args.
+        args: ['bash', '-c', `exec airflow users create --role Admin --username '${fab.username}' --email '${fab.email}' `
+          + '--firstname Admin --lastname User --password "$AIRFLOW_ADMIN_PASSWORD"'],
+        resources: cpuAndMemory(100, 512, 1024),
+        envVariables: { AIRFLOW_ADMIN_PASSWORD: kplus.EnvValue.fromSecretValue(this.passwords!) },
+      },
+    }).job;
   }
 }

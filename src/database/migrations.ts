@@ -2,8 +2,8 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DagPodMode } from '../dags/dag-source';
-import { GitOpsTool, oneShotJobLifecycle } from '../deploy/git-ops';
-import { nameJobByContent } from '../naming/airflow-names';
+import { GitOpsTool } from '../deploy/git-ops';
+import { airflowJob } from '../pod/airflow-job';
 import { AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 import { cpuAndMemory } from '../pod/security';
 
@@ -65,28 +65,25 @@ export class AirflowMigrations extends Construct {
     if (!Number.isInteger(backoffLimit) || backoffLimit < 0) {
       throw new Error(`'backoffLimit' of the migrations Job must be a whole number >= 0, got ${backoffLimit}`);
     }
-    const names = recipe._names;
-    const lifecycle = oneShotJobLifecycle(props.gitOps, -1);
-    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false, metadata: names.metadata(this, 'ServiceAccount', COMPONENT) });
-    this.job = new kplus.Job(this, 'Resource', {
-      metadata: { ...names.metadata(this, 'Job', COMPONENT), annotations: lifecycle.annotations },
-      ttlAfterFinished: lifecycle.ttlAfterFinished,
-      serviceAccount: this.serviceAccount,
-      automountServiceAccountToken: false,
+    const { job, serviceAccount } = airflowJob(this, {
+      recipe,
+      component: COMPONENT,
+      jobId: 'Resource',
+      gitOps: props.gitOps,
+      argoWave: -1,
       backoffLimit,
       activeDeadline: Duration.hours(1),
-      securityContext: recipe.podSecurityContext,
+      mode: DagPodMode.TASK,
+      container: {
+        name: 'migrate',
+        args: ['airflow', 'db', 'migrate'],
+        resources: props.resources ?? cpuAndMemory(100, 512, 1024),
+        envVariables: props.directConnection
+          ? { AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: kplus.EnvValue.fromSecretValue(props.directConnection) }
+          : undefined,
+      },
     });
-    const pod = recipe.bind(this, this.job, { mode: DagPodMode.TASK, dags: false, component: COMPONENT, podMetadata: this.job.podMetadata });
-    pod.addAirflowContainer({
-      name: 'migrate',
-      args: ['airflow', 'db', 'migrate'],
-      resources: props.resources ?? cpuAndMemory(100, 512, 1024),
-      envVariables: props.directConnection
-        ? { AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: kplus.EnvValue.fromSecretValue(props.directConnection) }
-        : undefined,
-    });
-    // a changed config, image or version is a new Job: its pod template is immutable.
-    nameJobByContent(this.job);
+    this.job = job;
+    this.serviceAccount = serviceAccount;
   }
 }

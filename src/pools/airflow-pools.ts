@@ -2,8 +2,9 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DagPodMode } from '../dags/dag-source';
-import { GitOpsTool, oneShotJobLifecycle } from '../deploy/git-ops';
-import { codePointOrder, nameJobByContent } from '../naming/airflow-names';
+import { GitOpsTool } from '../deploy/git-ops';
+import { codePointOrder } from '../naming/airflow-names';
+import { airflowJob } from '../pod/airflow-job';
 import { AirflowPodRecipe } from '../pod/airflow-pod-recipe';
 import { cpuAndMemory } from '../pod/security';
 
@@ -71,28 +72,26 @@ export class AirflowPools extends Construct {
     super(scope, id);
     const recipe = props.recipe;
     const json = poolsJson(props.pools);
-    const names = recipe._names;
-    const lifecycle = oneShotJobLifecycle(props.gitOps, 0);
-    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { automountToken: false, metadata: names.metadata(this, 'ServiceAccount', COMPONENT) });
-    this.job = new kplus.Job(this, 'Resource', {
-      metadata: { ...names.metadata(this, 'Job', COMPONENT), annotations: lifecycle.annotations },
-      ttlAfterFinished: lifecycle.ttlAfterFinished,
-      serviceAccount: this.serviceAccount,
-      automountServiceAccountToken: false,
+    const { job, serviceAccount } = airflowJob(this, {
+      recipe,
+      component: COMPONENT,
+      jobId: 'Resource',
+      gitOps: props.gitOps,
+      argoWave: 0,
       backoffLimit: 6,
       activeDeadline: Duration.minutes(30),
-      securityContext: recipe.podSecurityContext,
+      // LONG_RUNNING: the pod gets the wait-for-airflow-migrations init container (as the FAB create-admin Job).
+      mode: DagPodMode.LONG_RUNNING,
+      container: {
+        name: 'pools',
+        // the list travels in the environment (no quoting in the script), written to the pod's /tmp and imported.
+        args: ['bash', '-c', `printf '%s' "$AIRFLOW_POOLS_JSON" > ${POOLS_FILE} && exec airflow pools import ${POOLS_FILE}`],
+        resources: cpuAndMemory(100, 512, 1024),
+        envVariables: { AIRFLOW_POOLS_JSON: kplus.EnvValue.fromValue(json) },
+      },
     });
-    // LONG_RUNNING: the pod gets the wait-for-airflow-migrations init container (as the FAB create-admin Job).
-    const pod = recipe.bind(this, this.job, { mode: DagPodMode.LONG_RUNNING, dags: false, component: COMPONENT, podMetadata: this.job.podMetadata });
-    pod.addAirflowContainer({
-      name: 'pools',
-      // the list travels in the environment (no quoting in the script), written to the pod's /tmp and imported.
-      args: ['bash', '-c', `printf '%s' "$AIRFLOW_POOLS_JSON" > ${POOLS_FILE} && exec airflow pools import ${POOLS_FILE}`],
-      resources: cpuAndMemory(100, 512, 1024),
-      envVariables: { AIRFLOW_POOLS_JSON: kplus.EnvValue.fromValue(json) },
-    });
-    nameJobByContent(this.job);
+    this.job = job;
+    this.serviceAccount = serviceAccount;
   }
 }
 

@@ -38,8 +38,11 @@ function isUse(node) {
   const parent = node.parent;
   if ((ts.isPropertyAccessExpression(parent) || ts.isPropertyAssignment(parent) || ts.isMethodDeclaration(parent)
     || ts.isPropertyDeclaration(parent) || ts.isAccessor(parent)) && parent.name === node) return false;
+  if (ts.isBindingElement(parent) && parent.propertyName === node) return false;
   if (ts.isShorthandPropertyAssignment(parent)) throw new Error(`'{ ${node.text} }' uses a required module as a shorthand property`);
-  if (ts.isVariableDeclaration(parent) || ts.isParameter(parent) || ts.isFunctionDeclaration(parent) || ts.isClassDeclaration(parent)) {
+  // tsc names its bindings `<module>_1`, unique in the file; a declaration of the same name would change what it means
+  if (ts.isVariableDeclaration(parent) || ts.isParameter(parent) || ts.isBindingElement(parent) || ts.isFunctionDeclaration(parent)
+    || ts.isClassDeclaration(parent)) {
     if (parent.name === node) throw new Error(`'${node.text}' is declared again: it would shadow the required module`);
   }
   return true;

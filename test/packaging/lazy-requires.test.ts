@@ -70,6 +70,7 @@ describe('lazifyModule', () => {
     expect(lazifyModule(lazifyModule(MODULE))).toBe(lazifyModule(MODULE));
     expect(() => lazifyModule('const x_1 = require("./x");\nexports.y = { x_1 };\n')).toThrow(/shorthand property/);
     expect(() => lazifyModule('const x_1 = require("./x");\nfunction f() { const x_1 = 2; return x_1; }\n')).toThrow(/would shadow/);
+    expect(() => lazifyModule('const x_1 = require("./x");\nconst { x_1: y, ...x_1 } = {};\n')).toThrow(/would shadow/);
   });
 });
 

@@ -53,9 +53,13 @@ function lazifyModule(text, fileName = 'module.js') {
   const sourceFile = ts.createSourceFile(fileName, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
   const bindings = new Map();
   const edits = [];
+  const rest = [];
   for (const statement of sourceFile.statements) {
     const found = relativeRequire(statement);
-    if (!found) continue;
+    if (!found) {
+      rest.push(statement);
+      continue;
+    }
     bindings.set(found[0], found[1]);
     edits.push({ start: statement.getStart(sourceFile), end: statement.end, text: `let ${found[0]};` });
   }
@@ -66,7 +70,7 @@ function lazifyModule(text, fileName = 'module.js') {
     }
     ts.forEachChild(node, visit);
   };
-  for (const statement of sourceFile.statements) if (!relativeRequire(statement)) visit(statement);
+  rest.forEach(visit);
   let out = text;
   for (const edit of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
   return out;
